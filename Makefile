@@ -1,0 +1,32 @@
+# The two entry points of a fresh machine: `make synth` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK8S_CHECK_UPGRADE := false
+
+.PHONY: synth test lint install
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+# Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
+synth: $(BIN)/.installed
+	$(BIN)/python main.py
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Lint, type-check and run every test.
+test: install lint
+	$(BIN)/python -m pytest

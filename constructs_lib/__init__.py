@@ -1,0 +1,120 @@
+"""dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
+
+from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
+from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSettings
+from .connections import PG_PASSWORD_ENV, BrokerConnection, PostgresConnection
+from .daemon import DaemonSettings, DagsterDaemon
+from .dagit_service import DagitService, WebserverSettings
+from .env_config_map import EnvConfigMap
+from .errors import ConfigError
+from .flower import FlowerService, FlowerSettings
+from .images import DAGSTER_VERSION, Image, dagster_image
+from .ingress import DagsterIngress, IngressRoute, IngressSettings
+from .instance_config import (
+    AzureBlobComputeLogs,
+    CeleryK8sRunLauncher,
+    CustomComputeLogs,
+    CustomRunCoordinator,
+    CustomRunLauncher,
+    CustomScheduler,
+    DaemonScheduler,
+    DefaultRunCoordinator,
+    GCSComputeLogs,
+    InstanceSettings,
+    K8sRunLauncher,
+    LocalComputeLogs,
+    NoOpComputeLogs,
+    QueuedRunCoordinator,
+    Retention,
+    RunMonitoring,
+    RunRetries,
+    S3ComputeLogs,
+    Threading,
+)
+from .instance_config_map import DEFAULT_DAGSTER_HOME, InstanceConfigMap
+from .migrate_job import MigrateJob, MigrateSettings
+from .naming import DEFAULT_RELEASE, Release
+from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreSql, PostgreSqlSettings
+from .rabbitmq import RabbitMq, RabbitMqSettings
+from .redis import Redis, RedisSettings
+from .run_launcher_rbac import LAUNCHER_RULES, RunLauncherRbac
+from .system import DagsterChart, DagsterSystemConfig, RbacSettings, example_code_location
+from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
+from .variants import DEFAULT_VARIANT, VARIANTS, Passwords, build_variant
+from .workload import SecretKeyRef, WorkloadOptions
+from .workspace_config_map import GrpcLocation, WorkspaceConfigMap
+
+__all__ = [
+    "BACKEND_URL_ENV",
+    "BROKER_URL_ENV",
+    "DAGSTER_VERSION",
+    "DEFAULT_DAGSTER_HOME",
+    "DEFAULT_RELEASE",
+    "DEFAULT_VARIANT",
+    "LAUNCHER_RULES",
+    "PG_PASSWORD_ENV",
+    "VARIANTS",
+    "AzureBlobComputeLogs",
+    "BrokerConnection",
+    "CeleryConfigSecret",
+    "CeleryK8sRunLauncher",
+    "CeleryQueue",
+    "CeleryWorkerPool",
+    "CeleryWorkersSettings",
+    "CodeLocationSettings",
+    "ConfigError",
+    "CustomComputeLogs",
+    "CustomRunCoordinator",
+    "CustomRunLauncher",
+    "CustomScheduler",
+    "DaemonScheduler",
+    "DaemonSettings",
+    "DagitService",
+    "DagsterChart",
+    "DagsterDaemon",
+    "DagsterIngress",
+    "DagsterSystemConfig",
+    "DefaultRunCoordinator",
+    "EnvConfigMap",
+    "ExternalPostgreSql",
+    "ExternalPostgreSqlSettings",
+    "FlowerService",
+    "FlowerSettings",
+    "GCSComputeLogs",
+    "GrpcLocation",
+    "Image",
+    "IngressRoute",
+    "IngressSettings",
+    "InstanceConfigMap",
+    "InstanceSettings",
+    "K8sRunLauncher",
+    "LocalComputeLogs",
+    "MigrateJob",
+    "MigrateSettings",
+    "NoOpComputeLogs",
+    "Passwords",
+    "PostgreSql",
+    "PostgreSqlSettings",
+    "PostgresConnection",
+    "QueuedRunCoordinator",
+    "RabbitMq",
+    "RabbitMqSettings",
+    "RbacSettings",
+    "Redis",
+    "RedisSettings",
+    "Release",
+    "Retention",
+    "RunLauncherRbac",
+    "RunMonitoring",
+    "RunRetries",
+    "S3ComputeLogs",
+    "SecretKeyRef",
+    "Threading",
+    "UserCodeDeployment",
+    "WebserverSettings",
+    "WorkloadOptions",
+    "WorkspaceConfigMap",
+    "build_variant",
+    "dagster_image",
+    "example_code_location",
+]

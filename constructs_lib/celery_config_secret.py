@@ -1,0 +1,43 @@
+"""The Secret holding the Celery broker and backend URLs (they carry credentials)."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from ._manifest import manifest, secret_data
+from .connections import BrokerConnection
+from .naming import DEFAULT_RELEASE, Release
+
+__all__ = ["BROKER_URL_ENV", "BACKEND_URL_ENV", "CeleryConfigSecret"]
+
+BROKER_URL_ENV = "DAGSTER_CELERY_BROKER_URL"
+BACKEND_URL_ENV = "DAGSTER_CELERY_BACKEND_URL"
+
+
+class CeleryConfigSecret(Construct):
+    """Secret with keys ``DAGSTER_CELERY_BROKER_URL`` and ``DAGSTER_CELERY_BACKEND_URL``.
+
+    Pods load it whole (``envFrom``) so Dagster's ``{env: DAGSTER_CELERY_BROKER_URL}`` resolves.
+
+    Args:
+        broker: the broker connection (from :class:`RabbitMq`, :class:`Redis` or explicit URLs).
+        existing_secret_name: use this existing Secret (same keys) instead of creating one.
+            @default none
+
+    Attributes:
+        name: the Secret's name.
+        broker: the connection it was made from.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
+                 broker: BrokerConnection, existing_secret_name: str | None = None) -> None:
+        super().__init__(scope, id)
+        self.broker = broker
+        if existing_secret_name is not None:
+            self.name = existing_secret_name
+            return
+        self.name = release.celery_config_secret
+        manifest(self, "secret", "Secret", name=self.name, labels=release.labels("celery"), body={
+            "type": "Opaque",
+            "data": secret_data({BROKER_URL_ENV: broker.broker_url, BACKEND_URL_ENV: broker.backend_url}),
+        })

@@ -1,0 +1,193 @@
+"""Celery workers: per queue a Deployment and its ``celery.yaml`` ConfigMap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from constructs import Construct
+
+from ._dagster_pod import db_wait_container, system_env_from
+from ._manifest import Json, manifest
+from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
+from .env_config_map import EnvConfigMap
+from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_str_mapping, check_unique
+from .images import Image, default_celery_k8s_image, default_postgres_image
+from .instance_config import CeleryK8sRunLauncher
+from .instance_config_map import InstanceConfigMap, dump_yaml
+from .naming import DEFAULT_RELEASE, Release
+from .workload import (
+    WorkloadOptions,
+    add_deployment,
+    build_container,
+    build_pod_template,
+    wait_for_tcp_container,
+)
+
+__all__ = ["CeleryQueue", "CeleryWorkerPool", "CeleryWorkersSettings", "deep_merge"]
+
+_COMPONENT = "celery"
+_APP = "dagster_celery_k8s.app"
+_CONFIG_VOLUME = "dagster-celery"
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``, merging nested mappings."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True, kw_only=True)
+class CeleryQueue:
+    """One Celery queue and the workers that consume it.
+
+    Args:
+        name: queue name (a DNS-1123 label: it names the Deployment and ConfigMap).
+        replicas: worker pods: the queue's width. @default 1
+        labels: extra pod labels of this queue's workers. @default none
+        node_selector: merged over the pool's. @default none
+        config_source: Celery settings merged over the pool's shared ones. @default none
+        additional_celery_args: appended to ``dagster-celery worker start``. @default none
+    """
+
+    name: str
+    replicas: int = 1
+    labels: Mapping[str, str] = field(default_factory=dict)
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    config_source: Mapping[str, Any] = field(default_factory=dict)
+    additional_celery_args: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        check_dns1123_label("CeleryQueue.name", self.name, max_length=40)
+        check_non_negative_int(f"CeleryQueue({self.name}).replicas", self.replicas)
+        check_str_mapping(f"CeleryQueue({self.name}).labels", self.labels)
+        check_str_mapping(f"CeleryQueue({self.name}).node_selector", self.node_selector)
+        if not isinstance(self.config_source, Mapping):
+            raise ConfigError(f"CeleryQueue({self.name}).config_source", self.config_source, "a mapping")
+        if isinstance(self.additional_celery_args, str) or not all(
+                isinstance(a, str) for a in self.additional_celery_args):
+            raise ConfigError(f"CeleryQueue({self.name}).additional_celery_args",
+                              self.additional_celery_args, "a list of strings")
+
+
+def _default_queues() -> tuple[CeleryQueue, ...]:
+    return (CeleryQueue(name="dagster", replicas=2),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CeleryWorkersSettings:
+    """The Celery worker pool.
+
+    Args:
+        image: @default ``docker.io/dagster/dagster-celery-k8s`` at the pinned version
+        queues: @default one queue ``dagster`` with 2 workers
+        options: workload settings of every queue's Deployment. @default none; the liveness
+            probe defaults to ``dagster-celery status`` finding this worker
+    """
+
+    image: Image = field(default_factory=default_celery_k8s_image)
+    queues: Sequence[CeleryQueue] = field(default_factory=_default_queues)
+    options: WorkloadOptions = field(default_factory=WorkloadOptions)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.queues, (str, Mapping)) or not self.queues:
+            raise ConfigError("CeleryWorkersSettings.queues", self.queues, "a non-empty list of CeleryQueue")
+        check_unique("CeleryWorkersSettings.queues.name", [q.name for q in self.queues])
+
+
+class CeleryWorkerPool(Construct):
+    """Per queue: ConfigMap ``<fullname>-celery-<queue>`` and Deployment
+    ``<fullname>-celery-workers-<queue>``, whose selector matches that queue's pods only.
+
+    Args:
+        instance: a Dagster instance whose run launcher uses Celery.
+        env_config_map: the workers' env ConfigMap. @default none
+        service_account_name: workers launch step Jobs with it. @default none
+        settings: @default :class:`CeleryWorkersSettings`
+        config_source: Celery settings shared by all queues. @default the
+            CeleryK8sRunLauncher's ``config_source``
+
+    Attributes:
+        queue_names, deployment_names, config_map_names.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        release: Release = DEFAULT_RELEASE,
+        instance: InstanceConfigMap,
+        env_config_map: EnvConfigMap | None = None,
+        service_account_name: str | None = None,
+        settings: CeleryWorkersSettings | None = None,
+        config_source: Mapping[str, Any] | None = None,
+        db_wait_image: Image | None = None,
+        image_pull_secrets: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        if instance.celery_secret is None:
+            raise ConfigError("CeleryWorkerPool.instance", instance.name,
+                              "an InstanceConfigMap whose run launcher uses Celery")
+        s = settings if settings is not None else CeleryWorkersSettings()
+        if config_source is None:
+            launcher = instance.run_launcher
+            config_source = launcher.config_source if isinstance(launcher, CeleryK8sRunLauncher) else {}
+        broker = instance.celery_secret.broker
+        wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
+        config_path = f"{instance.dagster_home}/celery-config.yaml"
+        self.queue_names = [q.name for q in s.queues]
+        self.deployment_names = [release.celery_workers(q) for q in self.queue_names]
+        self.config_map_names = [release.celery_queue_config_map(q) for q in self.queue_names]
+        for queue in s.queues:
+            config_map = release.celery_queue_config_map(queue.name)
+            celery_yaml = {"execution": {"celery": {
+                "broker": {"env": BROKER_URL_ENV},
+                "backend": {"env": BACKEND_URL_ENV},
+                "config_source": deep_merge(config_source, queue.config_source),
+            }}}
+            manifest(self, f"config-{queue.name}", "ConfigMap", name=config_map,
+                     labels=release.labels(_COMPONENT, queue=queue.name),
+                     body={"data": {"celery.yaml": dump_yaml(celery_yaml)}})
+            options = replace(s.options, labels={**s.options.labels, **queue.labels},
+                              node_selector={**s.options.node_selector, **queue.node_selector})
+            selector = release.selector(_COMPONENT, queue=queue.name)
+            container = build_container(
+                name="dagster",
+                image=s.image,
+                options=options,
+                command=["dagster-celery"],
+                args=["worker", "start", "-A", _APP, "-y", config_path, "-q", queue.name,
+                      *queue.additional_celery_args],
+                env=instance.pod_env(),
+                env_from=system_env_from(instance, env_config_map),
+                volume_mounts=[instance.volume_mount(),
+                               {"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
+                liveness_probe={
+                    "exec": {"command": ["/bin/sh", "-c",
+                                         f"dagster-celery status -A {_APP} -y {config_path} "
+                                         '| grep "${HOSTNAME}:.*OK"']},
+                    "initialDelaySeconds": 15, "periodSeconds": 10, "timeoutSeconds": 10,
+                    "successThreshold": 1, "failureThreshold": 3,
+                },
+            )
+            init: list[Json] = [db_wait_container(instance, wait_image, options)]
+            if broker.host is not None and broker.port is not None:
+                init.append(wait_for_tcp_container(name="check-broker-ready", image=s.image,
+                                                   targets=[(broker.host, broker.port)], what="broker",
+                                                   options=options))
+            template = build_pod_template(
+                selector=selector, options=options, containers=[container], init_containers=init,
+                volumes=[instance.volume(), {"name": _CONFIG_VOLUME, "configMap": {"name": config_map}}],
+                service_account_name=service_account_name, automount_service_account_token=True,
+                image_pull_secrets=image_pull_secrets,
+            )
+            add_deployment(self, f"deployment-{queue.name}", name=release.celery_workers(queue.name),
+                           labels=release.labels(_COMPONENT, queue=queue.name), selector=selector,
+                           replicas=queue.replicas, template=template, options=options)

@@ -1,0 +1,173 @@
+"""PostgreSQL for Dagster's storage: bundled in the cluster, or an external server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs import Construct
+
+from ._manifest import manifest, secret_data
+from ._stateful import stateful_service
+from .connections import PG_PASSWORD_SECRET_KEY, PostgresConnection
+from .errors import ConfigError, check_non_empty, check_port
+from .images import Image, default_postgres_image
+from .naming import DEFAULT_RELEASE, Release
+from .workload import SecretKeyRef, WorkloadOptions, build_container
+
+__all__ = ["ExternalPostgreSql", "ExternalPostgreSqlSettings", "PostgreSql", "PostgreSqlSettings"]
+
+
+def _check_password(owner: str, password: str | None, existing_secret: SecretKeyRef | None) -> None:
+    if (password is None) == (existing_secret is None):
+        raise ConfigError(f"{owner}.password", "<redacted>" if password else password,
+                          "exactly one of password (a Secret is created) or existing_secret")
+    if password is not None and (not isinstance(password, str) or not password):
+        raise ConfigError(f"{owner}.password", "<redacted>", "a non-empty string")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostgreSqlSettings:
+    """A PostgreSQL server run in the cluster (official ``postgres`` image, one replica).
+
+    Args:
+        password: the password; a Secret holding it is created. Give this or
+            ``existing_secret``. @default none
+        existing_secret: a Secret key that already holds the password. @default none
+        username: @default ``dagster``
+        database: @default ``dagster``
+        port: Service port. @default 5432
+        params: libpq parameters Dagster passes. @default none
+        image: @default ``docker.io/library/postgres`` (pinned)
+        storage_size: size of the data PersistentVolumeClaim. @default ``8Gi``
+        storage_class: StorageClass of the claim. @default the cluster default
+        options: workload settings of the StatefulSet. @default none
+    """
+
+    password: str | None = field(default=None, repr=False)
+    existing_secret: SecretKeyRef | None = None
+    username: str = "dagster"
+    database: str = "dagster"
+    port: int = 5432
+    params: Mapping[str, Any] = field(default_factory=dict)
+    image: Image = field(default_factory=default_postgres_image)
+    storage_size: str = "8Gi"
+    storage_class: str | None = None
+    options: WorkloadOptions = field(default_factory=WorkloadOptions)
+
+    def __post_init__(self) -> None:
+        _check_password("PostgreSqlSettings", self.password, self.existing_secret)
+        check_non_empty("PostgreSqlSettings.username", self.username)
+        check_non_empty("PostgreSqlSettings.database", self.database)
+        check_port("PostgreSqlSettings.port", self.port)
+        check_non_empty("PostgreSqlSettings.storage_size", self.storage_size)
+
+
+class PostgreSql(Construct):
+    """Bundled PostgreSQL: StatefulSet with a data volume claim, Service, password Secret.
+
+    Attributes:
+        connection: how Dagster reaches it (host = the Service name).
+        service_name / port: the Service.
+        secret_name: the password Secret (created or existing).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
+                 settings: PostgreSqlSettings, image_pull_secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(scope, id)
+        s = settings
+        self.service_name = release.postgresql
+        self.port = s.port
+        if s.existing_secret is not None:
+            secret = s.existing_secret
+        else:
+            secret = SecretKeyRef(name=release.postgresql_secret, key=PG_PASSWORD_SECRET_KEY)
+            manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("postgresql"),
+                     body={"type": "Opaque", "data": secret_data({secret.key: s.password or ""})})
+        self.secret_name = secret.name
+        self.connection = PostgresConnection(host=self.service_name, port=s.port, database=s.database,
+                                             username=s.username, password_secret=secret,
+                                             params=s.params)
+        probe_cmd = ["pg_isready", "-U", s.username, "-d", s.database, "-h", "127.0.0.1", "-p", "5432"]
+        container = build_container(
+            name="postgresql",
+            image=s.image,
+            options=s.options,
+            env=[
+                {"name": "POSTGRES_USER", "value": s.username},
+                secret.env("POSTGRES_PASSWORD"),
+                {"name": "POSTGRES_DB", "value": s.database},
+                # A claim's root holds lost+found, so the cluster lives one level down.
+                {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
+            ],
+            ports=[{"name": "tcp-postgresql", "containerPort": 5432, "protocol": "TCP"}],
+            readiness_probe={"exec": {"command": probe_cmd}, "initialDelaySeconds": 5,
+                             "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6},
+            liveness_probe={"exec": {"command": probe_cmd}, "initialDelaySeconds": 30,
+                            "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6},
+        )
+        stateful_service(
+            self, name=self.service_name, labels=release.labels("postgresql"),
+            selector=release.selector("postgresql"), container=container,
+            service_ports=[{"name": "tcp-postgresql", "port": s.port, "targetPort": "tcp-postgresql",
+                            "protocol": "TCP"}],
+            data_mount_path="/var/lib/postgresql/data", storage_size=s.storage_size,
+            storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalPostgreSqlSettings:
+    """A PostgreSQL server outside the chart (a managed database, say).
+
+    Args:
+        host: its host name.
+        password / existing_secret: as for :class:`PostgreSqlSettings`.
+        username: @default ``dagster``
+        database: @default ``dagster``
+        port: @default 5432
+        params: libpq parameters (``sslmode`` ...). @default none
+        scheme: SQLAlchemy scheme such as ``postgresql+psycopg2``. @default Dagster's
+    """
+
+    host: str
+    password: str | None = field(default=None, repr=False)
+    existing_secret: SecretKeyRef | None = None
+    username: str = "dagster"
+    database: str = "dagster"
+    port: int = 5432
+    params: Mapping[str, Any] = field(default_factory=dict)
+    scheme: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_password("ExternalPostgreSqlSettings", self.password, self.existing_secret)
+        if not isinstance(self.host, str) or not self.host or self.host != self.host.strip():
+            raise ConfigError("ExternalPostgreSqlSettings.host", self.host, "a host name")
+        check_port("ExternalPostgreSqlSettings.port", self.port)
+
+
+class ExternalPostgreSql(Construct):
+    """An external PostgreSQL: only the password Secret (unless it already exists).
+
+    Attributes:
+        connection: how Dagster reaches it.
+        secret_name: the password Secret.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
+                 settings: ExternalPostgreSqlSettings) -> None:
+        super().__init__(scope, id)
+        s = settings
+        if s.existing_secret is not None:
+            secret = s.existing_secret
+        else:
+            secret = SecretKeyRef(name=release.postgresql_secret, key=PG_PASSWORD_SECRET_KEY)
+            manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("postgresql"),
+                     body={"type": "Opaque", "data": secret_data({secret.key: s.password or ""})})
+        self.secret_name = secret.name
+        self.connection = PostgresConnection(host=s.host, port=s.port, database=s.database,
+                                             username=s.username, password_secret=secret,
+                                             params=s.params, scheme=s.scheme)
+
+

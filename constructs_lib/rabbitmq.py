@@ -1,0 +1,108 @@
+"""RabbitMQ as the Celery broker, bundled in the cluster (official ``rabbitmq`` image)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from constructs import Construct
+
+from ._manifest import manifest, secret_data
+from ._stateful import stateful_service
+from .connections import BrokerConnection
+from .errors import ConfigError, check_non_empty, check_port
+from .images import Image, default_rabbitmq_image
+from .naming import DEFAULT_RELEASE, Release
+from .workload import SecretKeyRef, WorkloadOptions, build_container
+
+__all__ = ["RabbitMq", "RabbitMqSettings"]
+
+RABBITMQ_PASSWORD_KEY = "rabbitmq-password"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RabbitMqSettings:
+    """A single-node RabbitMQ broker.
+
+    Args:
+        password: the broker password (required: it goes into the Celery config Secret).
+        username: @default ``dagster``
+        port: AMQP Service port. @default 5672
+        management_port: management API Service port. @default 15672
+        image: @default ``docker.io/library/rabbitmq`` ``-management`` variant (pinned)
+        storage_size: size of the data claim. @default ``8Gi``
+        storage_class: @default the cluster default
+        options: workload settings of the StatefulSet. @default none
+    """
+
+    password: str = field(repr=False)
+    username: str = "dagster"
+    port: int = 5672
+    management_port: int = 15672
+    image: Image = field(default_factory=default_rabbitmq_image)
+    storage_size: str = "8Gi"
+    storage_class: str | None = None
+    options: WorkloadOptions = field(default_factory=WorkloadOptions)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.password, str) or not self.password:
+            raise ConfigError("RabbitMqSettings.password", "<redacted>", "a non-empty string")
+        check_non_empty("RabbitMqSettings.username", self.username)
+        check_port("RabbitMqSettings.port", self.port)
+        check_port("RabbitMqSettings.management_port", self.management_port)
+        if self.port == self.management_port:
+            raise ConfigError("RabbitMqSettings.management_port", self.management_port,
+                              f"a port other than the AMQP port {self.port}")
+
+
+class RabbitMq(Construct):
+    """Bundled RabbitMQ: StatefulSet, Service (AMQP + management), password Secret.
+
+    Attributes:
+        connection: the Celery broker (``pyamqp://``) with the ``rpc://`` backend.
+        service_name / port: the AMQP Service.
+        secret_name: the Secret holding the password.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
+                 settings: RabbitMqSettings, image_pull_secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(scope, id)
+        s = settings
+        self.service_name = release.rabbitmq
+        self.port = s.port
+        secret = SecretKeyRef(name=release.rabbitmq_secret, key=RABBITMQ_PASSWORD_KEY)
+        self.secret_name = secret.name
+        manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("rabbitmq"),
+                 body={"type": "Opaque", "data": secret_data({secret.key: s.password})})
+        user, password = quote(s.username, safe=""), quote(s.password, safe="")
+        self.connection = BrokerConnection(
+            broker_url=f"pyamqp://{user}:{password}@{self.service_name}:{s.port}//",
+            backend_url="rpc://",
+            host=self.service_name,
+            port=s.port,
+        )
+        diagnostics = ["rabbitmq-diagnostics", "-q"]
+        container = build_container(
+            name="rabbitmq",
+            image=s.image,
+            options=s.options,
+            env=[{"name": "RABBITMQ_DEFAULT_USER", "value": s.username},
+                 secret.env("RABBITMQ_DEFAULT_PASS")],
+            ports=[{"name": "amqp", "containerPort": 5672, "protocol": "TCP"},
+                   {"name": "stats", "containerPort": 15672, "protocol": "TCP"}],
+            readiness_probe={"exec": {"command": [*diagnostics, "check_port_connectivity"]},
+                             "initialDelaySeconds": 10, "periodSeconds": 30, "timeoutSeconds": 20,
+                             "failureThreshold": 3},
+            liveness_probe={"exec": {"command": [*diagnostics, "ping"]}, "initialDelaySeconds": 60,
+                            "periodSeconds": 30, "timeoutSeconds": 20, "failureThreshold": 6},
+        )
+        stateful_service(
+            self, name=self.service_name, labels=release.labels("rabbitmq"),
+            selector=release.selector("rabbitmq"), container=container,
+            service_ports=[
+                {"name": "amqp", "port": s.port, "targetPort": "amqp", "protocol": "TCP"},
+                {"name": "stats", "port": s.management_port, "targetPort": "stats", "protocol": "TCP"},
+            ],
+            data_mount_path="/var/lib/rabbitmq", storage_size=s.storage_size,
+            storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+        )

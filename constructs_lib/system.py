@@ -1,0 +1,303 @@
+"""The whole system: one typed configuration, one cdk8s Chart composing every construct."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import cdk8s
+from constructs import Construct
+
+from .celery_config_secret import CeleryConfigSecret
+from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
+from .connections import BrokerConnection, PostgresConnection
+from .daemon import DaemonSettings, DagsterDaemon
+from .dagit_service import DagitService, WebserverSettings
+from .env_config_map import EnvConfigMap
+from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_str_mapping, check_unique
+from .flower import FlowerService, FlowerSettings
+from .images import Image, default_postgres_image, default_user_code_image
+from .ingress import DagsterIngress, IngressSettings
+from .instance_config import (
+    CeleryK8sRunLauncher,
+    CustomRunLauncher,
+    DaemonScheduler,
+    InstanceSettings,
+    K8sRunLauncher,
+    QueuedRunCoordinator,
+    RunLauncher,
+)
+from .instance_config_map import DEFAULT_DAGSTER_HOME, PIPELINE_RUN_ENV_CONFIGMAP_ENV, InstanceConfigMap
+from .migrate_job import MigrateJob, MigrateSettings
+from .naming import Release
+from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreSql, PostgreSqlSettings
+from .rabbitmq import RabbitMq, RabbitMqSettings
+from .redis import Redis, RedisSettings
+from .run_launcher_rbac import RunLauncherRbac
+from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
+from .workspace_config_map import WorkspaceConfigMap
+
+__all__ = ["Broker", "DagsterChart", "DagsterSystemConfig", "Postgres", "RbacSettings", "example_code_location"]
+
+Postgres = PostgreSqlSettings | ExternalPostgreSqlSettings
+Broker = RabbitMqSettings | RedisSettings | BrokerConnection
+_LAUNCHERS = (CeleryK8sRunLauncher, K8sRunLauncher, CustomRunLauncher)
+_BROKERS = (RabbitMqSettings, RedisSettings, BrokerConnection)
+
+
+def example_code_location() -> CodeLocationSettings:
+    """Dagster's example code location, as the official chart deploys it by default."""
+    return CodeLocationSettings(name="k8s-example-user-code-1", image=default_user_code_image(),
+                                grpc_args=["--python-file", "/example_project/example_repo/repo.py"])
+
+
+def _default_locations() -> tuple[CodeLocationSettings, ...]:
+    return (example_code_location(),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RbacSettings:
+    """The identity of the system pods and launched runs.
+
+    Args:
+        create: create ServiceAccounts, Roles and RoleBindings. @default ``True``
+        create_service_account: ``False`` binds an existing ServiceAccount. @default ``True``
+        service_account_name: @default ``<fullname>``
+        service_account_annotations: @default none
+    """
+
+    create: bool = True
+    create_service_account: bool = True
+    service_account_name: str | None = None
+    service_account_annotations: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.service_account_name is not None:
+            check_dns1123_subdomain("RbacSettings.service_account_name", self.service_account_name)
+        check_str_mapping("RbacSettings.service_account_annotations", self.service_account_annotations)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DagsterSystemConfig:
+    """Everything ``helm install dagster dagster/dagster -f values.yaml`` decides, typed.
+
+    Args:
+        postgresql: bundled (:class:`PostgreSqlSettings`) or external
+            (:class:`ExternalPostgreSqlSettings`) storage. Required: it carries the password.
+        run_launcher: :class:`CeleryK8sRunLauncher` (the seed's system), :class:`K8sRunLauncher`
+            (Celery-less) or :class:`CustomRunLauncher`. @default Celery-on-K8s
+        broker: for a Celery launcher: :class:`RabbitMqSettings`, :class:`RedisSettings` or a
+            :class:`BrokerConnection` with explicit URLs. @default none
+        release: names. @default release ``dagster``
+        namespace: namespace of every object and of launched runs. @default none (objects
+            carry no namespace; runs go to ``default``)
+        dagster_home: @default ``/opt/dagster/dagster_home``
+        image_pull_secrets: for every pod. @default none
+        celery_workers: queues and workers. @default one queue ``dagster`` with 2 workers
+        flower: deploy Flower. @default none
+        webserver / daemon: @default their settings' defaults
+        code_locations: @default Dagster's example location
+        external_workspace_config_map: use this ConfigMap as ``workspace.yaml``. @default none
+        pipeline_run_image: default image of launched runs. @default Dagster's example
+        pipeline_run_env: extra env of launched runs (the pipeline env ConfigMap).
+            @default none
+        instance: scheduler, run coordinator, compute logs ... @default :class:`InstanceSettings`
+        rbac: @default :class:`RbacSettings`
+        ingress: @default none
+        migrate: deploy the ``dagster instance migrate`` Job. @default none
+        db_wait_image: image with ``pg_isready`` for wait-for-database init containers.
+            @default the pinned ``postgres`` image
+    """
+
+    postgresql: Postgres
+    run_launcher: RunLauncher = field(default_factory=CeleryK8sRunLauncher)
+    broker: Broker | None = None
+    release: Release = field(default_factory=Release)
+    namespace: str | None = None
+    dagster_home: str = DEFAULT_DAGSTER_HOME
+    image_pull_secrets: Sequence[str] = ()
+    celery_workers: CeleryWorkersSettings = field(default_factory=CeleryWorkersSettings)
+    flower: FlowerSettings | None = None
+    webserver: WebserverSettings = field(default_factory=WebserverSettings)
+    daemon: DaemonSettings | None = field(default_factory=DaemonSettings)
+    code_locations: Sequence[CodeLocationSettings] = field(default_factory=_default_locations)
+    external_workspace_config_map: str | None = None
+    pipeline_run_image: Image = field(default_factory=default_user_code_image)
+    pipeline_run_env: Mapping[str, str] = field(default_factory=dict)
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
+    rbac: RbacSettings = field(default_factory=RbacSettings)
+    ingress: IngressSettings | None = None
+    migrate: MigrateSettings | None = None
+    db_wait_image: Image = field(default_factory=default_postgres_image)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.run_launcher, _LAUNCHERS):
+            raise ConfigError("DagsterSystemConfig.run_launcher", self.run_launcher,
+                              "CeleryK8sRunLauncher, K8sRunLauncher or CustomRunLauncher")
+        if not isinstance(self.postgresql, (PostgreSqlSettings, ExternalPostgreSqlSettings)):
+            raise ConfigError("DagsterSystemConfig.postgresql", self.postgresql,
+                              "PostgreSqlSettings (bundled) or ExternalPostgreSqlSettings")
+        if self.broker is not None and not isinstance(self.broker, _BROKERS):
+            raise ConfigError("DagsterSystemConfig.broker", self.broker,
+                              "one broker: RabbitMqSettings, RedisSettings or BrokerConnection")
+        if self.uses_celery and self.broker is None:
+            raise ConfigError("DagsterSystemConfig.broker", None,
+                              f"a broker (RabbitMqSettings, RedisSettings or BrokerConnection): "
+                              f"{type(self.run_launcher).__name__} runs steps through Celery")
+        if not self.uses_celery and self.broker is not None:
+            raise ConfigError("DagsterSystemConfig.broker", type(self.broker).__name__,
+                              f"None: {type(self.run_launcher).__name__} does not use Celery")
+        if self.flower is not None and not self.uses_celery:
+            raise ConfigError("DagsterSystemConfig.flower", self.flower,
+                              "None: Flower monitors Celery, and the run launcher does not use Celery")
+        if self.namespace is not None:
+            check_dns1123_label("DagsterSystemConfig.namespace", self.namespace)
+        check_unique("DagsterSystemConfig.code_locations.name", [c.name for c in self.code_locations])
+        if self.external_workspace_config_map is not None and self.code_locations:
+            raise ConfigError("DagsterSystemConfig.external_workspace_config_map",
+                              self.external_workspace_config_map,
+                              "None while code_locations are given (the workspace lists them)")
+        needs_daemon = [name for name, value in (
+            ("instance.run_coordinator", isinstance(self.instance.run_coordinator, QueuedRunCoordinator)),
+            ("instance.scheduler", isinstance(self.instance.scheduler, DaemonScheduler)),
+        ) if value]
+        if self.daemon is None and needs_daemon:
+            raise ConfigError("DagsterSystemConfig.daemon", None,
+                              "DaemonSettings: " + " and ".join(needs_daemon) + " need the daemon")
+
+    @property
+    def uses_celery(self) -> bool:
+        return self.run_launcher.uses_celery
+
+    @property
+    def job_namespace(self) -> str:
+        return getattr(self.run_launcher, "job_namespace", None) or self.namespace or "default"
+
+
+class DagsterChart(cdk8s.Chart):
+    """The Dagster system as one cdk8s Chart.
+
+    Attributes (each the construct that deploys it, or ``None`` when not deployed):
+        rbac, user_code_rbac, postgresql, broker, celery_secret, instance, env_config_maps,
+        code_locations, workspace, webserver, daemon, celery_workers, flower, migrate, ingress.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
+        super().__init__(scope, id, namespace=config.namespace, disable_resource_name_hashes=True)
+        c = config
+        r = c.release
+        self.config = c
+        pull = tuple(c.image_pull_secrets)
+
+        self.rbac: RunLauncherRbac | None = None
+        service_account = c.rbac.service_account_name
+        if c.rbac.create:
+            self.rbac = RunLauncherRbac(
+                self, "rbac", release=r, service_account_name=c.rbac.service_account_name,
+                create_service_account=c.rbac.create_service_account,
+                service_account_annotations=c.rbac.service_account_annotations,
+                job_namespace=getattr(c.run_launcher, "job_namespace", None))
+            service_account = self.rbac.service_account_name
+
+        self.postgresql: PostgreSql | ExternalPostgreSql
+        if isinstance(c.postgresql, PostgreSqlSettings):
+            self.postgresql = PostgreSql(self, "postgresql", release=r, settings=c.postgresql,
+                                         image_pull_secrets=pull)
+        else:
+            self.postgresql = ExternalPostgreSql(self, "postgresql", release=r, settings=c.postgresql)
+        postgres: PostgresConnection = self.postgresql.connection
+
+        self.broker: RabbitMq | Redis | None = None
+        self.celery_secret: CeleryConfigSecret | None = None
+        if c.broker is not None:
+            if isinstance(c.broker, RabbitMqSettings):
+                self.broker = RabbitMq(self, "rabbitmq", release=r, settings=c.broker, image_pull_secrets=pull)
+                connection = self.broker.connection
+            elif isinstance(c.broker, RedisSettings):
+                self.broker = Redis(self, "redis", release=r, settings=c.broker, image_pull_secrets=pull)
+                connection = self.broker.connection
+            else:
+                connection = c.broker
+            self.celery_secret = CeleryConfigSecret(self, "celery-config", release=r, broker=connection)
+
+        self.instance = InstanceConfigMap(
+            self, "instance", release=r, postgres=postgres, run_launcher=c.run_launcher,
+            settings=c.instance, dagster_home=c.dagster_home, namespace=c.job_namespace,
+            service_account_name=service_account, celery_secret=self.celery_secret,
+            run_image_pull_policy=c.pipeline_run_image.pull_policy)
+
+        base_env = {
+            "DAGSTER_HOME": self.instance.dagster_home,
+            "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE": self.instance.job_namespace,
+            PIPELINE_RUN_ENV_CONFIGMAP_ENV: r.env_config_map("pipeline"),
+            "DAGSTER_K8S_PIPELINE_RUN_IMAGE": c.pipeline_run_image.ref,
+            "DAGSTER_K8S_PIPELINE_RUN_IMAGE_PULL_POLICY": c.pipeline_run_image.pull_policy,
+        }
+        components = ["webserver", "daemon", "pipeline"]
+        if c.uses_celery:
+            components.append("celery-worker")
+        if c.flower is not None:
+            components.append("flower")
+        self.env_config_maps = {
+            name: EnvConfigMap(self, f"{name}-env", name=r.env_config_map(name), labels=r.labels(),
+                               data={**base_env, **(c.pipeline_run_env if name == "pipeline" else {})})
+            for name in components
+        }
+
+        self.user_code_rbac: RunLauncherRbac | None = None
+        self.code_locations: list[UserCodeDeployment] = []
+        if c.code_locations:
+            location_sa = service_account
+            if c.rbac.create:
+                self.user_code_rbac = RunLauncherRbac(
+                    self, "user-code-rbac", release=r, service_account_name=r.user_code_service_account,
+                    role_name=r.user_code_role, role_binding_name=r.user_code_role_binding,
+                    labels=r.labels(app="dagster-user-deployments"),
+                    job_namespace=getattr(c.run_launcher, "job_namespace", None))
+                location_sa = self.user_code_rbac.service_account_name
+            shared_env = EnvConfigMap(self, "user-code-shared-env", name=r.user_code_shared_env_config_map,
+                                      labels=r.labels(app="dagster-user-deployments"),
+                                      data={k: base_env[k] for k in ("DAGSTER_HOME",
+                                                                     "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE",
+                                                                     PIPELINE_RUN_ENV_CONFIGMAP_ENV)})
+            for location in c.code_locations:
+                self.code_locations.append(UserCodeDeployment(
+                    self, f"code-location-{location.name}", release=r, settings=location, postgres=postgres,
+                    shared_env_config_map=shared_env,
+                    celery_secret_name=self.celery_secret.name if self.celery_secret else None,
+                    service_account_name=location_sa, job_namespace=self.instance.job_namespace,
+                    image_pull_secrets=pull))
+
+        self.workspace = WorkspaceConfigMap(
+            self, "workspace", release=r, locations=[d.grpc_location for d in self.code_locations],
+            external_config_map=c.external_workspace_config_map)
+
+        common = {"release": r, "instance": self.instance, "service_account_name": service_account,
+                  "db_wait_image": c.db_wait_image, "image_pull_secrets": pull}
+        self.webserver = DagitService(self, "webserver", workspace=self.workspace,
+                                      env_config_map=self.env_config_maps["webserver"], settings=c.webserver,
+                                      **common)  # type: ignore[arg-type]
+        self.daemon: DagsterDaemon | None = None
+        if c.daemon is not None:
+            self.daemon = DagsterDaemon(self, "daemon", workspace=self.workspace,
+                                        env_config_map=self.env_config_maps["daemon"], settings=c.daemon,
+                                        **common)  # type: ignore[arg-type]
+        self.celery_workers: CeleryWorkerPool | None = None
+        self.flower: FlowerService | None = None
+        if self.celery_secret is not None:
+            self.celery_workers = CeleryWorkerPool(
+                self, "celery-workers", env_config_map=self.env_config_maps["celery-worker"],
+                settings=c.celery_workers, **common)  # type: ignore[arg-type]
+            if c.flower is not None:
+                self.flower = FlowerService(self, "flower", release=r, celery_secret=self.celery_secret,
+                                            env_config_map=self.env_config_maps["flower"], settings=c.flower,
+                                            image_pull_secrets=pull)
+        self.migrate: MigrateJob | None = None
+        if c.migrate is not None:
+            self.migrate = MigrateJob(self, "migrate", release=r, instance=self.instance,
+                                      env_config_map=self.env_config_maps["daemon"], settings=c.migrate,
+                                      db_wait_image=c.db_wait_image, image_pull_secrets=pull)
+        self.ingress: DagsterIngress | None = None
+        if c.ingress is not None:
+            self.ingress = DagsterIngress(self, "ingress", release=r, webserver=self.webserver,
+                                          flower=self.flower, settings=c.ingress)

@@ -1,0 +1,154 @@
+"""A code location: a ``dagster api grpc`` server (Deployment + Service + env ConfigMap)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from constructs import Construct
+
+from ._manifest import Json
+from .connections import PostgresConnection
+from .env_config_map import EnvConfigMap
+from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_one_of, check_port
+from .images import Image, default_user_code_image
+from .naming import DEFAULT_RELEASE, Release
+from .workload import (
+    SERVICE_TYPES,
+    WorkloadOptions,
+    add_deployment,
+    add_service,
+    build_container,
+    build_pod_template,
+    env_from_config_map,
+    env_from_secret,
+    env_value,
+)
+from .workspace_config_map import GrpcLocation
+
+__all__ = ["CodeLocationSettings", "UserCodeDeployment"]
+
+_APP = "dagster-user-deployments"
+_COMPONENT = "user-deployments"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeLocationSettings:
+    """One code location.
+
+    Args:
+        name: Deployment suffix, Service name and location name (a DNS-1123 label).
+        image: the image holding the user code. @default Dagster's example
+        grpc_args: arguments after ``dagster api grpc -h 0.0.0.0 -p PORT``, such as
+            ``["--python-file", "/app/repo.py"]`` or ``["--module-name", "pkg"]``.
+        port: gRPC port. @default 3030
+        replicas: @default 1
+        include_config_in_launched_runs: launched runs inherit this location's image, env
+            ConfigMaps/Secrets, namespace and ServiceAccount. @default ``True``
+        env: variables written to the location's env ConfigMap (non-secret). @default none
+        service_type / service_annotations: the gRPC Service. @default ``ClusterIP``
+        options: workload settings. @default none
+    """
+
+    name: str
+    grpc_args: Sequence[str]
+    image: Image = field(default_factory=default_user_code_image)
+    port: int = 3030
+    replicas: int = 1
+    include_config_in_launched_runs: bool = True
+    env: Mapping[str, str] = field(default_factory=dict)
+    service_type: str = "ClusterIP"
+    service_annotations: Mapping[str, str] = field(default_factory=dict)
+    options: WorkloadOptions = field(default_factory=WorkloadOptions)
+
+    def __post_init__(self) -> None:
+        check_dns1123_label("CodeLocationSettings.name", self.name)
+        if isinstance(self.grpc_args, str) or not all(isinstance(a, str) for a in self.grpc_args):
+            raise ConfigError(f"CodeLocationSettings({self.name}).grpc_args", self.grpc_args,
+                              "a list of strings, e.g. ['--python-file', '/app/repo.py']")
+        check_port(f"CodeLocationSettings({self.name}).port", self.port)
+        check_non_negative_int(f"CodeLocationSettings({self.name}).replicas", self.replicas)
+        check_one_of(f"CodeLocationSettings({self.name}).service_type", self.service_type, SERVICE_TYPES)
+
+
+class UserCodeDeployment(Construct):
+    """A code location's gRPC server.
+
+    Args:
+        settings: the location.
+        postgres: gives the server ``DAGSTER_PG_PASSWORD``. @default none
+        shared_env_config_map: env ConfigMap shared by all locations. @default none
+        celery_secret_name: the Celery config Secret, loaded if present. @default none
+        service_account_name: of the pods and of the runs they launch. @default none
+        job_namespace: namespace of launched runs. @default ``default``
+        image_pull_secrets: @default none
+
+    Attributes:
+        deployment_name, service_name, port, env_config_map, grpc_location.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        release: Release = DEFAULT_RELEASE,
+        settings: CodeLocationSettings,
+        postgres: PostgresConnection | None = None,
+        shared_env_config_map: EnvConfigMap | None = None,
+        celery_secret_name: str | None = None,
+        service_account_name: str | None = None,
+        job_namespace: str = "default",
+        image_pull_secrets: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        s = settings
+        self.deployment_name = release.user_code_deployment(s.name)
+        self.service_name = s.name
+        self.port = s.port
+        self.grpc_location = GrpcLocation(host=self.service_name, port=s.port, location_name=s.name)
+        selector = release.selector(_COMPONENT, app=_APP, deployment=s.name)
+        labels = release.labels(_COMPONENT, app=_APP, deployment=s.name)
+        self.env_config_map = EnvConfigMap(self, "env", name=release.user_code_env_config_map(s.name),
+                                           data=s.env, labels=labels)
+        env: list[Json] = [env_value("DAGSTER_CURRENT_IMAGE", s.image.ref)]
+        if postgres is not None:
+            env.append(postgres.password_env())
+        if s.include_config_in_launched_runs:
+            k8s: Json = {"env_config_maps": [self.env_config_map.name, *s.options.env_config_maps]}
+            if s.options.env_secrets:
+                k8s["env_secrets"] = list(s.options.env_secrets)
+            k8s["image_pull_policy"] = s.image.pull_policy
+            k8s["namespace"] = job_namespace
+            k8s["run_k8s_config"] = {"pod_spec_config": {"automount_service_account_token": True}}
+            if service_account_name:
+                k8s["service_account_name"] = service_account_name
+            env.append(env_value("DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT",
+                                 json.dumps({"k8s": k8s}, sort_keys=True, separators=(",", ":"))))
+        env_from = [env_from_config_map(shared_env_config_map.name)] if shared_env_config_map else []
+        env_from.append(env_from_config_map(self.env_config_map.name))
+        if celery_secret_name:
+            env_from.append(env_from_secret(celery_secret_name, optional=True))
+        container = build_container(
+            name="dagster-user-deployments",
+            image=s.image,
+            options=s.options,
+            args=["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", str(s.port), *s.grpc_args],
+            env=env,
+            env_from=env_from,
+            ports=[{"name": "grpc", "containerPort": s.port, "protocol": "TCP"}],
+            readiness_probe={
+                "exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(s.port)]},
+                "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 1,
+            },
+        )
+        template = build_pod_template(selector=selector, options=s.options, containers=[container],
+                                      service_account_name=service_account_name,
+                                      automount_service_account_token=True,
+                                      image_pull_secrets=image_pull_secrets)
+        add_deployment(self, "deployment", name=self.deployment_name, labels=labels, selector=selector,
+                       replicas=s.replicas, template=template, options=s.options)
+        add_service(self, "service", name=self.service_name, labels=labels, selector=selector,
+                    ports=[{"name": "grpc", "port": s.port, "targetPort": "grpc", "protocol": "TCP"}],
+                    service_type=s.service_type, annotations=s.service_annotations)

@@ -1,0 +1,398 @@
+"""Pod and container building blocks shared by every workload construct.
+
+:class:`WorkloadOptions` carries the knobs every Deployment, StatefulSet and Job of the
+library accepts (resources, scheduling, security contexts, labels, env, volumes, probes...).
+The builders here turn them, plus a construct's own containers, into a pod template.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._manifest import Json
+from .errors import (
+    ConfigError,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_env_name,
+    check_str_mapping,
+)
+from .images import Image
+
+__all__ = [
+    "SecretKeyRef",
+    "WorkloadOptions",
+    "build_container",
+    "build_pod_template",
+    "env_from_config_map",
+    "env_from_secret",
+    "env_value",
+    "normalize_env",
+    "wait_for_tcp_container",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretKeyRef:
+    """One key of one Secret (a password that never leaves Secrets)."""
+
+    name: str
+    key: str
+
+    def __post_init__(self) -> None:
+        check_dns1123_subdomain("SecretKeyRef.name", self.name)
+        if not isinstance(self.key, str) or not self.key:
+            raise ConfigError("SecretKeyRef.key", self.key, "a non-empty Secret key")
+
+    def env(self, env_name: str) -> Json:
+        """An env var whose value the kubelet reads from this Secret key."""
+        return {"name": env_name, "valueFrom": {"secretKeyRef": {"name": self.name, "key": self.key}}}
+
+
+def env_value(name: str, value: str) -> Json:
+    return {"name": name, "value": value}
+
+
+def env_from_config_map(name: str) -> Json:
+    return {"configMapRef": {"name": name}}
+
+
+def env_from_secret(name: str, *, optional: bool = False) -> Json:
+    ref: Json = {"name": name}
+    if optional:
+        ref["optional"] = True
+    return {"secretRef": ref}
+
+
+def normalize_env(field_name: str, env: Mapping[str, str] | Sequence[Mapping[str, Any]]) -> list[Json]:
+    """Accept ``{"NAME": "value"}`` or Kubernetes ``EnvVar`` dicts (``value``/``valueFrom``)."""
+    if isinstance(env, Mapping):
+        out = []
+        for name, value in env.items():
+            check_env_name(f"{field_name}.{name}", name)
+            if not isinstance(value, str):
+                raise ConfigError(f"{field_name}.{name}", value, "a string value (quote numbers)")
+            out.append(env_value(name, value))
+        return out
+    if isinstance(env, (str, bytes)) or not isinstance(env, Sequence):
+        raise ConfigError(field_name, env, "a mapping NAME: value or a list of EnvVar objects")
+    result = []
+    for index, item in enumerate(env):
+        where = f"{field_name}[{index}]"
+        if not isinstance(item, Mapping):
+            raise ConfigError(where, item, "an EnvVar object with 'name' and 'value' or 'valueFrom'")
+        check_env_name(f"{where}.name", item.get("name"))
+        if ("value" in item) == ("valueFrom" in item):
+            raise ConfigError(where, dict(item), "exactly one of 'value' or 'valueFrom'")
+        if "value" in item and not isinstance(item["value"], str):
+            raise ConfigError(f"{where}.value", item["value"], "a string value (quote numbers)")
+        result.append(dict(item))
+    return result
+
+
+def _mapping(field_name: str, value: object) -> Json:
+    if not isinstance(value, Mapping):
+        raise ConfigError(field_name, value, "a mapping (Kubernetes object fields)")
+    return dict(value)
+
+
+def _mapping_list(field_name: str, value: object) -> list[Json]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ConfigError(field_name, value, "a list of mappings")
+    return [_mapping(f"{field_name}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _names(field_name: str, value: object) -> list[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ConfigError(field_name, value, "a list of object names")
+    return [check_dns1123_subdomain(f"{field_name}[{i}]", v) for i, v in enumerate(value)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadOptions:
+    """Settings every workload (Deployment, StatefulSet, Job) of the library accepts.
+
+    Probe fields: ``None`` keeps the construct's default probe, ``{}`` removes it, any other
+    mapping replaces it (Kubernetes ``Probe`` fields, camelCase).
+
+    Args:
+        resources: container ``resources``. @default none
+        init_container_resources: ``resources`` of the construct's wait-for init containers.
+            @default none
+        node_selector: pod ``nodeSelector``. @default none
+        affinity: pod ``affinity``. @default none
+        tolerations: pod ``tolerations``. @default none
+        pod_security_context: pod ``securityContext``. @default none
+        security_context: container ``securityContext``. @default none
+        labels: extra labels on the pods (and on the workload object). @default none
+        annotations: extra annotations on the pods. @default none
+        workload_labels: extra labels on the workload object only. @default none
+        workload_annotations: annotations on the workload object only. @default none
+        env: extra container env: ``{"NAME": "value"}`` or a list of ``EnvVar`` dicts, which
+            may use ``valueFrom``. @default none
+        env_config_maps: ConfigMaps loaded whole into the env (``envFrom``). @default none
+        env_secrets: Secrets loaded whole into the env (``envFrom``). @default none
+        volumes: extra pod volumes. @default none
+        volume_mounts: extra container volume mounts; each must name a volume. @default none
+        readiness_probe / liveness_probe / startup_probe: see above. @default the construct's
+        scheduler_name: pod ``schedulerName``. @default the cluster default
+        image_pull_secrets: names of Secrets for pulling images. @default none
+    """
+
+    resources: Mapping[str, Any] = field(default_factory=dict)
+    init_container_resources: Mapping[str, Any] = field(default_factory=dict)
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    affinity: Mapping[str, Any] = field(default_factory=dict)
+    tolerations: Sequence[Mapping[str, Any]] = ()
+    pod_security_context: Mapping[str, Any] = field(default_factory=dict)
+    security_context: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    workload_labels: Mapping[str, str] = field(default_factory=dict)
+    workload_annotations: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] | Sequence[Mapping[str, Any]] = ()
+    env_config_maps: Sequence[str] = ()
+    env_secrets: Sequence[str] = ()
+    volumes: Sequence[Mapping[str, Any]] = ()
+    volume_mounts: Sequence[Mapping[str, Any]] = ()
+    readiness_probe: Mapping[str, Any] | None = None
+    liveness_probe: Mapping[str, Any] | None = None
+    startup_probe: Mapping[str, Any] | None = None
+    scheduler_name: str | None = None
+    image_pull_secrets: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        p = "WorkloadOptions"
+        for name in ("resources", "init_container_resources", "affinity", "pod_security_context",
+                     "security_context"):
+            _mapping(f"{p}.{name}", getattr(self, name))
+        for name in ("node_selector", "labels", "annotations", "workload_labels",
+                     "workload_annotations"):
+            check_str_mapping(f"{p}.{name}", getattr(self, name))
+        _mapping_list(f"{p}.tolerations", self.tolerations)
+        normalize_env(f"{p}.env", self.env)
+        _names(f"{p}.env_config_maps", self.env_config_maps)
+        _names(f"{p}.env_secrets", self.env_secrets)
+        _names(f"{p}.image_pull_secrets", self.image_pull_secrets)
+        for i, volume in enumerate(_mapping_list(f"{p}.volumes", self.volumes)):
+            check_dns1123_label(f"{p}.volumes[{i}].name", volume.get("name"))
+        for i, mount in enumerate(_mapping_list(f"{p}.volume_mounts", self.volume_mounts)):
+            if not isinstance(mount.get("mountPath"), str) or not mount["mountPath"].startswith("/"):
+                raise ConfigError(f"{p}.volume_mounts[{i}].mountPath", mount.get("mountPath"),
+                                  "an absolute path")
+        for name in ("readiness_probe", "liveness_probe", "startup_probe"):
+            value = getattr(self, name)
+            if value is not None:
+                _mapping(f"{p}.{name}", value)
+        if self.scheduler_name is not None:
+            check_dns1123_subdomain(f"{p}.scheduler_name", self.scheduler_name)
+
+
+def _probe(default: Json | None, override: Mapping[str, Any] | None) -> Json | None:
+    if override is None:
+        return default
+    return dict(override) or None
+
+
+def build_container(
+    *,
+    name: str,
+    image: Image,
+    options: WorkloadOptions,
+    command: Sequence[str] | None = None,
+    args: Sequence[str] | None = None,
+    env: Sequence[Json] = (),
+    env_from: Sequence[Json] = (),
+    ports: Sequence[Json] = (),
+    volume_mounts: Sequence[Json] = (),
+    readiness_probe: Json | None = None,
+    liveness_probe: Json | None = None,
+    startup_probe: Json | None = None,
+) -> Json:
+    """The main container of a workload: the construct's wiring first, then the user's extras."""
+    container: Json = {"name": name, "image": image.ref, "imagePullPolicy": image.pull_policy}
+    if command:
+        container["command"] = list(command)
+    if args:
+        container["args"] = list(args)
+    all_env = [*env, *normalize_env("WorkloadOptions.env", options.env)]
+    names = [e["name"] for e in all_env]
+    for index, env_name in enumerate(names):
+        if env_name in names[:index]:
+            raise ConfigError("WorkloadOptions.env", env_name,
+                              f"a variable not already set by the {name} container's wiring")
+    if all_env:
+        container["env"] = all_env
+    all_env_from = [
+        *env_from,
+        *(env_from_config_map(n) for n in options.env_config_maps),
+        *(env_from_secret(n) for n in options.env_secrets),
+    ]
+    if all_env_from:
+        container["envFrom"] = all_env_from
+    if ports:
+        container["ports"] = list(ports)
+    mounts = [*volume_mounts, *(dict(m) for m in options.volume_mounts)]
+    if mounts:
+        container["volumeMounts"] = mounts
+    if options.resources:
+        container["resources"] = dict(options.resources)
+    if options.security_context:
+        container["securityContext"] = dict(options.security_context)
+    for key, default, override in (
+        ("readinessProbe", readiness_probe, options.readiness_probe),
+        ("livenessProbe", liveness_probe, options.liveness_probe),
+        ("startupProbe", startup_probe, options.startup_probe),
+    ):
+        probe = _probe(default, override)
+        if probe:
+            container[key] = probe
+    return container
+
+
+def wait_for_tcp_container(
+    *, name: str, image: Image, targets: Sequence[tuple[str, int]], what: str, options: WorkloadOptions
+) -> Json:
+    """An init container that waits until every ``host:port`` accepts TCP connections.
+
+    It runs Python's standard library in the workload's own image (every Dagster image has
+    Python), so no extra image is pulled and no credential appears on a command line.
+    """
+    script = (
+        "import socket, sys, time\n"
+        f"targets = {json.dumps([[h, p] for h, p in targets])}\n"
+        "for host, port in targets:\n"
+        "    while True:\n"
+        "        try:\n"
+        "            socket.create_connection((host, port), timeout=2).close()\n"
+        "            break\n"
+        "        except OSError as exc:\n"
+        f"            print(f'waiting for {what} {{host}}:{{port}}: {{exc}}', flush=True)\n"
+        "            time.sleep(2)\n"
+    )
+    container: Json = {
+        "name": name,
+        "image": image.ref,
+        "imagePullPolicy": image.pull_policy,
+        "command": ["python", "-c", script],
+    }
+    if options.init_container_resources:
+        container["resources"] = dict(options.init_container_resources)
+    if options.security_context:
+        container["securityContext"] = dict(options.security_context)
+    return container
+
+
+def build_pod_template(
+    *,
+    selector: Mapping[str, str],
+    options: WorkloadOptions,
+    containers: Sequence[Json],
+    init_containers: Sequence[Json] = (),
+    volumes: Sequence[Json] = (),
+    service_account_name: str | None = None,
+    automount_service_account_token: bool | None = None,
+    annotations: Mapping[str, str] | None = None,
+    restart_policy: str | None = None,
+    image_pull_secrets: Sequence[str] = (),
+    claim_names: Sequence[str] = (),
+) -> Json:
+    """A pod template whose labels are the selector plus the user's extra labels.
+
+    ``claim_names`` are volumes a StatefulSet's claim templates provide.
+    """
+    for key, value in options.labels.items():
+        if key in selector and selector[key] != value:
+            raise ConfigError(f"WorkloadOptions.labels.{key}", value,
+                              f"{selector[key]!r} or no value: this label is part of the selector")
+    labels = {**selector, **options.labels}
+    metadata: Json = {"labels": labels}
+    pod_annotations = {**(annotations or {}), **options.annotations}
+    if pod_annotations:
+        metadata["annotations"] = pod_annotations
+    all_volumes = [*volumes, *(dict(v) for v in options.volumes)]
+    volume_names = [*claim_names, *(v["name"] for v in all_volumes)]
+    for index, volume_name in enumerate(volume_names):
+        if volume_name in volume_names[:index]:
+            raise ConfigError("WorkloadOptions.volumes", volume_name,
+                              "a volume name not already used by the workload")
+    for container in [*init_containers, *containers]:
+        for mount in container.get("volumeMounts", []):
+            if mount["name"] not in volume_names:
+                raise ConfigError("WorkloadOptions.volume_mounts", mount["name"],
+                                  "the name of a volume of the pod: " + ", ".join(volume_names or ["(none)"]))
+    spec: Json = {}
+    if service_account_name:
+        spec["serviceAccountName"] = service_account_name
+    if automount_service_account_token is not None:
+        spec["automountServiceAccountToken"] = automount_service_account_token
+    pull_secrets = [*image_pull_secrets, *options.image_pull_secrets]
+    if pull_secrets:
+        spec["imagePullSecrets"] = [{"name": n} for n in dict.fromkeys(pull_secrets)]
+    if options.pod_security_context:
+        spec["securityContext"] = dict(options.pod_security_context)
+    if init_containers:
+        spec["initContainers"] = list(init_containers)
+    spec["containers"] = list(containers)
+    if all_volumes:
+        spec["volumes"] = all_volumes
+    if options.node_selector:
+        spec["nodeSelector"] = dict(options.node_selector)
+    if options.affinity:
+        spec["affinity"] = dict(options.affinity)
+    if options.tolerations:
+        spec["tolerations"] = [dict(t) for t in options.tolerations]
+    if options.scheduler_name:
+        spec["schedulerName"] = options.scheduler_name
+    if restart_policy:
+        spec["restartPolicy"] = restart_policy
+    return {"metadata": metadata, "spec": spec}
+
+
+def add_deployment(
+    scope: Any,
+    id: str,
+    *,
+    name: str,
+    labels: Mapping[str, str],
+    selector: Mapping[str, str],
+    replicas: int,
+    template: Json,
+    options: WorkloadOptions,
+    strategy: Json | None = None,
+) -> Any:
+    """A Deployment whose selector is exactly ``selector`` (which the pod template carries)."""
+    from ._manifest import manifest
+
+    spec: Json = {"replicas": replicas}
+    if strategy:
+        spec["strategy"] = strategy
+    spec["selector"] = {"matchLabels": dict(selector)}
+    spec["template"] = template
+    return manifest(scope, id, "Deployment", name=name,
+                    labels={**labels, **options.labels, **options.workload_labels},
+                    annotations=options.workload_annotations or None, body={"spec": spec})
+
+
+def add_service(
+    scope: Any,
+    id: str,
+    *,
+    name: str,
+    labels: Mapping[str, str],
+    selector: Mapping[str, str],
+    ports: Sequence[Json],
+    service_type: str = "ClusterIP",
+    annotations: Mapping[str, str] | None = None,
+) -> Any:
+    """A Service selecting exactly the pods of one workload."""
+    from ._manifest import manifest
+
+    return manifest(scope, id, "Service", name=name, labels=labels, annotations=annotations or None,
+                    body={"spec": {"type": service_type, "ports": list(ports), "selector": dict(selector)}})
+
+
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
