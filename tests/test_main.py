@@ -1,0 +1,88 @@
+"""main.py: the default system into dist/, --outdir, --all-variants, and `npx cdk8s synth`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constructs_lib import VARIANTS
+
+from .conftest import ROOT
+
+ENV = {
+    **os.environ,
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CDK8S_CHECK_UPGRADE": "false",
+    "DAGSTER_PG_PASSWORD": "a",
+    "DAGSTER_RABBITMQ_PASSWORD": "b",
+    "DAGSTER_REDIS_PASSWORD": "c",
+}
+
+
+def run_main(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=cwd,
+        env=env or ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_default_run_writes_the_default_system_to_dist(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "main.py", tmp_path / "main.py")
+    env = {**ENV, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    docs = list(yaml.safe_load_all((tmp_path / "dist" / "dagster.k8s.yaml").read_text()))
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert ("StatefulSet", "dagster-rabbitmq") in names and ("Deployment", "dagster-flower") in names
+
+
+def test_outdir_and_all_variants(tmp_path: Path) -> None:
+    result = run_main("--all-variants", "--outdir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{v}.k8s.yaml" for v in VARIANTS)
+
+
+def test_demo_passwords_are_announced(tmp_path: Path) -> None:
+    env = {k: v for k, v in ENV.items() if not k.endswith("_PASSWORD")}
+    result = run_main("--outdir", str(tmp_path), env=env)
+    assert result.returncode == 0
+    assert "DAGSTER_PG_PASSWORD is not set" in result.stderr
+
+
+def test_unknown_variant_is_rejected(tmp_path: Path) -> None:
+    result = run_main("--variant", "nope", "--outdir", str(tmp_path))
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+def test_cdk8s_cli_synth_writes_the_same_dist(tmp_path: Path) -> None:
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    if not cli.exists():
+        pytest.fail("node_modules/.bin/cdk8s is missing: run `make install` (npm ci) first")
+    ours = tmp_path / "python"
+    assert run_main("--outdir", str(ours)).returncode == 0
+    theirs = tmp_path / "cli"
+    env = {**ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{ENV['PATH']}"}
+    result = subprocess.run(
+        [str(cli), "synth", "--no-check-upgrade", "--output", str(theirs)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (theirs / "dagster.k8s.yaml").read_text() == (ours / "dagster.k8s.yaml").read_text()

@@ -1,0 +1,474 @@
+"""Unit tests of the workload constructs: names, wiring, commands, env, mounts, probes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import cdk8s
+import pytest
+import yaml
+
+from constructs_lib import (
+    BrokerConnection,
+    CeleryConfigSecret,
+    CeleryQueue,
+    CeleryWorkerPool,
+    CeleryWorkersSettings,
+    CodeLocationSettings,
+    DaemonSettings,
+    DagitService,
+    DagsterDaemon,
+    EnvConfigMap,
+    FlowerService,
+    GrpcLocation,
+    Image,
+    InstanceConfigMap,
+    K8sRunLauncher,
+    MigrateJob,
+    MigrateSettings,
+    PostgresConnection,
+    SecretKeyRef,
+    UserCodeDeployment,
+    WebserverSettings,
+    WorkloadOptions,
+    WorkspaceConfigMap,
+)
+
+from .conftest import Manifest, container, find, pod_spec, synth_chart
+
+PG = PostgresConnection(
+    host="dagster-postgresql",
+    database="dagster",
+    username="dagster",
+    password_secret=SecretKeyRef(name="dagster-postgresql-secret", key="postgresql-password"),
+)
+PG_ENV = {
+    "name": "DAGSTER_PG_PASSWORD",
+    "valueFrom": {"secretKeyRef": {"name": "dagster-postgresql-secret", "key": "postgresql-password"}},
+}
+INSTANCE_MOUNT = {
+    "name": "dagster-instance",
+    "mountPath": "/opt/dagster/dagster_home/dagster.yaml",
+    "subPath": "dagster.yaml",
+}
+
+
+class System:
+    """The wiring a workload needs, built in a test chart."""
+
+    def __init__(self, chart: cdk8s.Chart, *, celery: bool = True) -> None:
+        self.celery_secret = (
+            CeleryConfigSecret(
+                chart,
+                "celery",
+                broker=BrokerConnection(
+                    broker_url="pyamqp://u:p@dagster-rabbitmq:5672//", host="dagster-rabbitmq", port=5672
+                ),
+            )
+            if celery
+            else None
+        )
+        self.instance = InstanceConfigMap(
+            chart,
+            "instance",
+            postgres=PG,
+            celery_secret=self.celery_secret,
+            run_launcher=None if celery else K8sRunLauncher(),
+        )
+        self.workspace = WorkspaceConfigMap(
+            chart, "workspace", locations=[GrpcLocation(host="loc", port=3030, location_name="loc")]
+        )
+        self.env = EnvConfigMap(
+            chart, "env", name="dagster-webserver-env", data={"DAGSTER_HOME": "/opt/dagster/dagster_home"}
+        )
+
+
+def synth_with(build: Any, *, celery: bool = True) -> list[Manifest]:
+    def outer(chart: cdk8s.Chart) -> None:
+        build(chart, System(chart, celery=celery))
+
+    return synth_chart(outer)
+
+
+# ---- webserver ---------------------------------------------------------------------------------
+def test_webserver_deployment_and_service() -> None:
+    objects = synth_with(
+        lambda chart, s: DagitService(
+            chart,
+            "web",
+            instance=s.instance,
+            workspace=s.workspace,
+            env_config_map=s.env,
+            service_account_name="dagster",
+        )
+    )
+    deployment = find(objects, "Deployment", "dagster-dagster-webserver")
+    main = container(deployment)
+    assert main["command"] == [
+        "dagster-webserver",
+        "-h",
+        "0.0.0.0",
+        "-p",
+        "80",
+        "-w",
+        "/dagster-workspace/workspace.yaml",
+    ]
+    assert main["env"] == [PG_ENV]
+    assert main["envFrom"] == [
+        {"configMapRef": {"name": "dagster-webserver-env"}},
+        {"secretRef": {"name": "dagster-celery-config-secret"}},
+    ]
+    assert main["volumeMounts"] == [
+        INSTANCE_MOUNT,
+        {"name": "dagster-workspace-yaml", "mountPath": "/dagster-workspace/"},
+    ]
+    assert main["readinessProbe"]["httpGet"] == {"path": "/server_info", "port": "http"}
+    assert main["ports"] == [{"name": "http", "containerPort": 80, "protocol": "TCP"}]
+    spec = pod_spec(deployment)
+    assert spec["serviceAccountName"] == "dagster" and spec["automountServiceAccountToken"] is True
+    assert [c["name"] for c in spec["initContainers"]] == ["check-db-ready"]
+    assert "pg_isready -h dagster-postgresql -p 5432 -U dagster" in spec["initContainers"][0]["command"][2]
+    assert {v["configMap"]["name"] for v in spec["volumes"]} == {"dagster-instance", "dagster-workspace-yaml"}
+    service = find(objects, "Service", "dagster-dagster-webserver")
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["selector"]["component"] == "dagster-webserver"
+
+
+def test_webserver_flags_read_only_twin_and_legacy_dagit() -> None:
+    settings = WebserverSettings(
+        port=8080,
+        path_prefix="/dagster",
+        log_level="debug",
+        db_statement_timeout=15000,
+        db_pool_recycle=3600,
+        read_only=True,
+        legacy_dagit_command=True,
+        replicas=3,
+    )
+    built: dict[str, DagitService] = {}
+
+    def build(chart: cdk8s.Chart, s: System) -> None:
+        built["w"] = DagitService(chart, "web", instance=s.instance, workspace=s.workspace, settings=settings)
+
+    objects = synth_with(build)
+    flags = [
+        "-h",
+        "0.0.0.0",
+        "-p",
+        "8080",
+        "-w",
+        "/dagster-workspace/workspace.yaml",
+        "--path-prefix",
+        "/dagster",
+        "--db-statement-timeout",
+        "15000",
+        "--db-pool-recycle",
+        "3600",
+        "--log-level",
+        "debug",
+    ]
+    main = find(objects, "Deployment", "dagster-dagster-webserver")
+    read_only = find(objects, "Deployment", "dagster-dagster-webserver-read-only")
+    assert container(main)["command"] == ["dagit", *flags]
+    assert container(read_only)["command"] == ["dagit", *flags, "--read-only"]
+    assert container(main)["readinessProbe"]["httpGet"]["path"] == "/dagster/server_info"
+    assert main["spec"]["replicas"] == 3
+    ro_service = find(objects, "Service", "dagster-dagster-webserver-read-only")
+    assert ro_service["spec"]["selector"]["component"] == "dagster-webserver-read-only"
+    assert ro_service["spec"]["selector"] == read_only["spec"]["selector"]["matchLabels"]
+    assert built["w"].read_only_service_name == "dagster-dagster-webserver-read-only"
+    assert built["w"].port == 8080 and built["w"].path_prefix == "/dagster"
+
+
+def test_workload_options_reach_pod_and_container() -> None:
+    options = WorkloadOptions(
+        resources={"requests": {"cpu": "100m"}},
+        node_selector={"pool": "system"},
+        affinity={"nodeAffinity": {}},
+        tolerations=[{"key": "k", "operator": "Exists"}],
+        pod_security_context={"runAsUser": 1000},
+        security_context={"readOnlyRootFilesystem": True},
+        labels={"team": "data"},
+        annotations={"a": "b"},
+        workload_labels={"tier": "web"},
+        workload_annotations={"note": "x"},
+        env=[
+            {"name": "EXTRA", "value": "1"},
+            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        ],
+        env_config_maps=["extra-cm"],
+        env_secrets=["extra-secret"],
+        volumes=[{"name": "scratch", "emptyDir": {}}],
+        volume_mounts=[{"name": "scratch", "mountPath": "/scratch"}],
+        liveness_probe={"httpGet": {"path": "/server_info", "port": "http"}},
+        readiness_probe={},
+        scheduler_name="custom-scheduler",
+        image_pull_secrets=["regcred"],
+    )
+    objects = synth_with(
+        lambda chart, s: DagitService(
+            chart, "web", instance=s.instance, workspace=s.workspace, settings=WebserverSettings(options=options)
+        )
+    )
+    deployment = find(objects, "Deployment", "dagster-dagster-webserver")
+    assert deployment["metadata"]["labels"]["tier"] == "web"
+    assert deployment["metadata"]["annotations"] == {"note": "x"}
+    template = deployment["spec"]["template"]
+    assert template["metadata"]["labels"]["team"] == "data"
+    assert template["metadata"]["annotations"] == {"a": "b"}
+    assert "team" not in deployment["spec"]["selector"]["matchLabels"]
+    spec = template["spec"]
+    assert spec["nodeSelector"] == {"pool": "system"} and spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    assert spec["securityContext"] == {"runAsUser": 1000} and spec["schedulerName"] == "custom-scheduler"
+    assert spec["imagePullSecrets"] == [{"name": "regcred"}] and spec["affinity"] == {"nodeAffinity": {}}
+    main = container(deployment)
+    assert main["resources"] == {"requests": {"cpu": "100m"}}
+    assert main["securityContext"] == {"readOnlyRootFilesystem": True}
+    assert [e["name"] for e in main["env"]] == ["DAGSTER_PG_PASSWORD", "EXTRA", "FROM_SECRET"]
+    assert main["envFrom"][-2:] == [{"configMapRef": {"name": "extra-cm"}}, {"secretRef": {"name": "extra-secret"}}]
+    assert {"name": "scratch", "mountPath": "/scratch"} in main["volumeMounts"]
+    assert "readinessProbe" not in main
+    assert main["livenessProbe"] == {"httpGet": {"path": "/server_info", "port": "http"}}
+
+
+# ---- daemon ------------------------------------------------------------------------------------
+def test_daemon() -> None:
+    objects = synth_with(
+        lambda chart, s: DagsterDaemon(
+            chart,
+            "daemon",
+            instance=s.instance,
+            workspace=s.workspace,
+            env_config_map=s.env,
+            service_account_name="dagster",
+            settings=DaemonSettings(heartbeat_tolerance=600),
+        )
+    )
+    deployment = find(objects, "Deployment", "dagster-daemon")
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert deployment["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "dagster",
+        "app.kubernetes.io/instance": "dagster",
+        "component": "dagster-daemon",
+        "deployment": "daemon",
+    }
+    main = container(deployment)
+    assert main["command"] == ["dagster-daemon", "run", "-w", "/dagster-workspace/workspace.yaml"]
+    assert main["env"] == [PG_ENV, {"name": "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", "value": "600"}]
+    assert INSTANCE_MOUNT in main["volumeMounts"]
+
+
+# ---- celery ------------------------------------------------------------------------------------
+def test_celery_worker_pool_one_deployment_and_config_per_queue() -> None:
+    settings = CeleryWorkersSettings(
+        queues=[
+            CeleryQueue(name="dagster", replicas=2),
+            CeleryQueue(
+                name="gpu",
+                replicas=1,
+                labels={"hw": "gpu"},
+                node_selector={"gpu": "true"},
+                config_source={"worker_prefetch_multiplier": 1},
+                additional_celery_args=["--concurrency", "1"],
+            ),
+        ]
+    )
+    built: dict[str, CeleryWorkerPool] = {}
+
+    def build(chart: cdk8s.Chart, s: System) -> None:
+        built["p"] = CeleryWorkerPool(
+            chart,
+            "pool",
+            instance=s.instance,
+            service_account_name="dagster",
+            settings=settings,
+            config_source={"task_acks_late": True},
+        )
+
+    objects = synth_with(build)
+    pool = built["p"]
+    assert pool.deployment_names == ["dagster-celery-workers-dagster", "dagster-celery-workers-gpu"]
+    gpu = find(objects, "Deployment", "dagster-celery-workers-gpu")
+    default = find(objects, "Deployment", "dagster-celery-workers-dagster")
+    assert default["spec"]["replicas"] == 2 and gpu["spec"]["replicas"] == 1
+    # Each queue's selector matches its own pods only (the official chart's defect, not repeated).
+    assert default["spec"]["selector"]["matchLabels"]["queue"] == "dagster"
+    assert gpu["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "dagster",
+        "app.kubernetes.io/instance": "dagster",
+        "component": "celery",
+        "queue": "gpu",
+    }
+    main = container(gpu)
+    assert main["command"] == ["dagster-celery"]
+    assert main["args"] == [
+        "worker",
+        "start",
+        "-A",
+        "dagster_celery_k8s.app",
+        "-y",
+        "/opt/dagster/dagster_home/celery-config.yaml",
+        "-q",
+        "gpu",
+        "--concurrency",
+        "1",
+    ]
+    assert {
+        "name": "dagster-celery",
+        "mountPath": "/opt/dagster/dagster_home/celery-config.yaml",
+        "subPath": "celery.yaml",
+    } in main["volumeMounts"]
+    assert "dagster-celery status" in main["livenessProbe"]["exec"]["command"][2]
+    spec = pod_spec(gpu)
+    assert spec["nodeSelector"] == {"gpu": "true"}
+    assert gpu["spec"]["template"]["metadata"]["labels"]["hw"] == "gpu"
+    assert [c["name"] for c in spec["initContainers"]] == ["check-db-ready", "check-broker-ready"]
+    assert '[["dagster-rabbitmq", 5672]]' in spec["initContainers"][1]["command"][2]
+    assert {"name": "dagster-celery", "configMap": {"name": "dagster-celery-gpu"}} in spec["volumes"]
+    celery_yaml = yaml.safe_load(find(objects, "ConfigMap", "dagster-celery-gpu")["data"]["celery.yaml"])
+    assert celery_yaml == {
+        "execution": {
+            "celery": {
+                "broker": {"env": "DAGSTER_CELERY_BROKER_URL"},
+                "backend": {"env": "DAGSTER_CELERY_BACKEND_URL"},
+                "config_source": {"task_acks_late": True, "worker_prefetch_multiplier": 1},
+            }
+        }
+    }
+
+
+def test_celery_worker_pool_needs_a_celery_instance() -> None:
+    from constructs_lib import ConfigError
+
+    with pytest.raises(ConfigError, match=r"CeleryWorkerPool.instance.*uses Celery"):
+        synth_with(lambda chart, s: CeleryWorkerPool(chart, "pool", instance=s.instance), celery=False)
+
+
+# ---- flower ------------------------------------------------------------------------------------
+def test_flower_reads_urls_from_the_celery_secret() -> None:
+    objects = synth_with(lambda chart, s: FlowerService(chart, "flower", celery_secret=s.celery_secret))
+    deployment = find(objects, "Deployment", "dagster-flower")
+    main = container(deployment)
+    assert main["command"] == ["celery", "flower", "--port=5555"]
+    assert main["env"] == [
+        {
+            "name": "CELERY_BROKER_URL",
+            "valueFrom": {"secretKeyRef": {"name": "dagster-celery-config-secret", "key": "DAGSTER_CELERY_BROKER_URL"}},
+        },
+        {
+            "name": "CELERY_RESULT_BACKEND",
+            "valueFrom": {
+                "secretKeyRef": {"name": "dagster-celery-config-secret", "key": "DAGSTER_CELERY_BACKEND_URL"}
+            },
+        },
+    ]
+    service = find(objects, "Service", "dagster-flower-service")
+    assert service["spec"]["ports"][0]["port"] == 5555
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+# ---- code location -----------------------------------------------------------------------------
+def test_user_code_deployment() -> None:
+    settings = CodeLocationSettings(
+        name="my-code",
+        image=Image(repository="r.example/code", tag="v1", pull_policy="Always"),
+        grpc_args=["--module-name", "my_code"],
+        port=4000,
+        env={"MODE": "prod"},
+        options=WorkloadOptions(env_secrets=["code-secret"]),
+    )
+    built: dict[str, UserCodeDeployment] = {}
+
+    def build(chart: cdk8s.Chart, s: System) -> None:
+        built["u"] = UserCodeDeployment(
+            chart,
+            "code",
+            settings=settings,
+            postgres=PG,
+            service_account_name="sa",
+            celery_secret_name="dagster-celery-config-secret",
+            job_namespace="runs",
+        )
+
+    objects = synth_with(build)
+    deployment = find(objects, "Deployment", "dagster-dagster-user-deployments-my-code")
+    main = container(deployment)
+    assert main["args"] == ["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", "4000", "--module-name", "my_code"]
+    assert main["readinessProbe"]["exec"]["command"] == ["dagster", "api", "grpc-health-check", "-p", "4000"]
+    env = {e["name"]: e for e in main["env"]}
+    assert env["DAGSTER_CURRENT_IMAGE"]["value"] == "r.example/code:v1"
+    assert env["DAGSTER_PG_PASSWORD"] == PG_ENV
+    context = json.loads(env["DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT"]["value"])
+    assert context == {
+        "k8s": {
+            "env_config_maps": ["dagster-dagster-user-deployments-my-code-user-env"],
+            "env_secrets": ["code-secret"],
+            "image_pull_policy": "Always",
+            "namespace": "runs",
+            "service_account_name": "sa",
+            "run_k8s_config": {"pod_spec_config": {"automount_service_account_token": True}},
+        }
+    }
+    assert {"secretRef": {"name": "dagster-celery-config-secret", "optional": True}} in main["envFrom"]
+    env_cm = find(objects, "ConfigMap", "dagster-dagster-user-deployments-my-code-user-env")
+    assert env_cm["data"] == {"MODE": "prod"}
+    service = find(objects, "Service", "my-code")
+    assert service["spec"]["ports"] == [{"name": "grpc", "port": 4000, "targetPort": "grpc", "protocol": "TCP"}]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert built["u"].grpc_location == GrpcLocation(host="my-code", port=4000, location_name="my-code")
+
+
+def test_code_location_without_launched_run_config() -> None:
+    settings = CodeLocationSettings(name="plain", grpc_args=[], include_config_in_launched_runs=False)
+    objects = synth_chart(lambda chart: UserCodeDeployment(chart, "code", settings=settings))
+    names = [e["name"] for e in container(find(objects, "Deployment", "dagster-dagster-user-deployments-plain"))["env"]]
+    assert names == ["DAGSTER_CURRENT_IMAGE"]
+
+
+# ---- workspace, migrate ------------------------------------------------------------------------
+def test_workspace_lists_every_location() -> None:
+    objects = synth_chart(
+        lambda chart: WorkspaceConfigMap(
+            chart,
+            "ws",
+            locations=[
+                GrpcLocation(host="a", port=3030, location_name="a"),
+                GrpcLocation(host="b", port=4000, location_name="b"),
+            ],
+        )
+    )
+    workspace = yaml.safe_load(find(objects, "ConfigMap", "dagster-workspace-yaml")["data"]["workspace.yaml"])
+    assert workspace == {
+        "load_from": [
+            {"grpc_server": {"host": "a", "port": 3030, "location_name": "a"}},
+            {"grpc_server": {"host": "b", "port": 4000, "location_name": "b"}},
+        ]
+    }
+
+
+def test_external_workspace_config_map_writes_nothing() -> None:
+    built: dict[str, WorkspaceConfigMap] = {}
+
+    def build(chart: cdk8s.Chart) -> None:
+        built["w"] = WorkspaceConfigMap(chart, "ws", external_config_map="my-workspace")
+
+    assert synth_chart(build) == []
+    assert built["w"].name == "my-workspace"
+
+
+def test_migrate_job() -> None:
+    objects = synth_with(
+        lambda chart, s: MigrateJob(
+            chart, "migrate", instance=s.instance, settings=MigrateSettings(ttl_seconds_after_finished=600)
+        )
+    )
+    job = find(objects, "Job", "dagster-instance-migrate")
+    assert job["spec"]["ttlSecondsAfterFinished"] == 600
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    main = container(job)
+    assert main["command"] == ["dagster", "instance", "migrate"]
+    assert main["env"] == [PG_ENV]
+    assert main["volumeMounts"] == [INSTANCE_MOUNT]
