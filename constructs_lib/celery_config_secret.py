@@ -6,6 +6,7 @@ from constructs import Construct
 
 from ._manifest import manifest, secret_data
 from .connections import BrokerConnection
+from .errors import ConfigError, check_dns1123_subdomain
 from .naming import DEFAULT_RELEASE, Release
 
 __all__ = ["BROKER_URL_ENV", "BACKEND_URL_ENV", "CeleryConfigSecret"]
@@ -21,6 +22,7 @@ class CeleryConfigSecret(Construct):
 
     Args:
         broker: the broker connection (from :class:`RabbitMq`, :class:`Redis` or explicit URLs).
+            With an existing Secret it is optional and only tells workers what to wait for.
         existing_secret_name: use this existing Secret (same keys) instead of creating one.
             @default none
 
@@ -30,12 +32,15 @@ class CeleryConfigSecret(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
-                 broker: BrokerConnection, existing_secret_name: str | None = None) -> None:
+                 broker: BrokerConnection | None = None, existing_secret_name: str | None = None) -> None:
         super().__init__(scope, id)
         self.broker = broker
         if existing_secret_name is not None:
-            self.name = existing_secret_name
+            self.name = check_dns1123_subdomain("CeleryConfigSecret.existing_secret_name", existing_secret_name)
             return
+        if broker is None:
+            raise ConfigError("CeleryConfigSecret.broker", None,
+                              "a BrokerConnection, or existing_secret_name naming a Secret that holds the URLs")
         self.name = release.celery_config_secret
         manifest(self, "secret", "Secret", name=self.name, labels=release.labels("celery"), body={
             "type": "Opaque",

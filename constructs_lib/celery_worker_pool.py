@@ -87,12 +87,14 @@ class CeleryWorkersSettings:
     Args:
         image: @default ``docker.io/dagster/dagster-celery-k8s`` at the pinned version
         queues: @default one queue ``dagster`` with 2 workers
+        env: variables added to the workers' env ConfigMap. @default none
         options: workload settings of every queue's Deployment. @default none; the liveness
             probe defaults to ``dagster-celery status`` finding this worker
     """
 
     image: Image = field(default_factory=default_celery_k8s_image)
     queues: Sequence[CeleryQueue] = field(default_factory=_default_queues)
+    env: Mapping[str, str] = field(default_factory=dict)
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -178,7 +180,7 @@ class CeleryWorkerPool(Construct):
                 },
             )
             init: list[Json] = [db_wait_container(instance, wait_image, options)]
-            if broker.host is not None and broker.port is not None:
+            if broker is not None and broker.host is not None and broker.port is not None:
                 init.append(wait_for_tcp_container(name="check-broker-ready", image=s.image,
                                                    targets=[(broker.host, broker.port)], what="broker",
                                                    options=options))

@@ -285,18 +285,28 @@ class QueuedRunCoordinator:
         dequeue_interval_seconds: @default Dagster's
         dequeue_use_threads: @default ``True``
         dequeue_num_workers: @default 4
+        block_op_concurrency_limited_runs: ``{"enabled": ..., "op_concurrency_slot_buffer": N}``.
+            @default Dagster's
+
+    The integer fields also accept ``{"env": "VAR"}`` to read the value from the environment.
     """
 
-    max_concurrent_runs: int = -1
+    max_concurrent_runs: int | Mapping[str, str] = -1
     tag_concurrency_limits: Sequence[Mapping[str, Any]] = ()
-    dequeue_interval_seconds: int | None = None
+    dequeue_interval_seconds: int | Mapping[str, str] | None = None
     dequeue_use_threads: bool = True
-    dequeue_num_workers: int | None = 4
+    dequeue_num_workers: int | Mapping[str, str] | None = 4
+    block_op_concurrency_limited_runs: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        _check_int("QueuedRunCoordinator.max_concurrent_runs", self.max_concurrent_runs, -1)
-        _check_int("QueuedRunCoordinator.dequeue_interval_seconds", self.dequeue_interval_seconds, 1)
-        _check_int("QueuedRunCoordinator.dequeue_num_workers", self.dequeue_num_workers, 1)
+        for name, minimum in (("max_concurrent_runs", -1), ("dequeue_interval_seconds", 1),
+                              ("dequeue_num_workers", 1)):
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                if set(value) != {"env"} or not isinstance(value["env"], str):
+                    raise ConfigError(f"QueuedRunCoordinator.{name}", dict(value), '{"env": "VAR_NAME"}')
+            else:
+                _check_int(f"QueuedRunCoordinator.{name}", value, minimum)
         for i, limit in enumerate(self.tag_concurrency_limits):
             where = f"QueuedRunCoordinator.tag_concurrency_limits[{i}]"
             if not isinstance(limit, Mapping) or not isinstance(limit.get("key"), str):
@@ -307,6 +317,9 @@ class QueuedRunCoordinator:
 
     def block(self) -> Json:
         config = _present(self)
+        for name in ("max_concurrent_runs", "dequeue_interval_seconds", "dequeue_num_workers"):
+            if isinstance(config.get(name), Mapping):
+                config[name] = dict(config[name])
         if not self.tag_concurrency_limits:
             config.pop("tag_concurrency_limits")
         else:
@@ -417,6 +430,7 @@ class AzureBlobComputeLogs:
 
     storage_account: str
     container: str
+    access_key_or_sas_token: str | Mapping[str, str] | None = None
     secret_credential: Mapping[str, Any] | None = None
     default_azure_credential: Mapping[str, Any] | None = None
     local_dir: str | None = None
@@ -498,9 +512,11 @@ class Threading:
 
     use_threads: bool = True
     num_workers: int | None = 4
+    num_submit_workers: int | None = None
 
     def __post_init__(self) -> None:
         _check_int("Threading.num_workers", self.num_workers, 1)
+        _check_int("Threading.num_submit_workers", self.num_submit_workers, 1)
 
     def block(self) -> Json:
         return _present(self)

@@ -31,21 +31,26 @@ class Release:
         name: the release name (a DNS-1123 label). @default ``"dagster"``
         fullname_override: use this prefix instead of the derived one (Helm's
             ``fullnameOverride``). @default none
+        name_override: the chart name the prefix is derived with (Helm's ``nameOverride``).
+            @default ``dagster``
     """
 
     name: str = "dagster"
     fullname_override: str | None = None
+    name_override: str | None = None
 
     def __post_init__(self) -> None:
         check_dns1123_label("Release.name", self.name, max_length=53)
         if self.fullname_override is not None:
             check_dns1123_label("Release.fullname_override", self.fullname_override, max_length=53)
+        if self.name_override is not None:
+            check_dns1123_label("Release.name_override", self.name_override, max_length=53)
 
     # ---- prefixes -----------------------------------------------------------------------
     @property
     def fullname(self) -> str:
         """Prefix of the system's objects (``dagster`` for release ``dagster``)."""
-        return self.fullname_override or _fullname(self.name, _CHART)
+        return self.fullname_override or _fullname(self.name, self.name_override or _CHART)
 
     @property
     def user_code_fullname(self) -> str:

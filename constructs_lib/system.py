@@ -35,7 +35,7 @@ from .rabbitmq import RabbitMq, RabbitMqSettings
 from .redis import Redis, RedisSettings
 from .run_launcher_rbac import RunLauncherRbac
 from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
-from .workspace_config_map import WorkspaceConfigMap
+from .workspace_config_map import GrpcLocation, WorkspaceConfigMap
 
 __all__ = ["Broker", "DagsterChart", "DagsterSystemConfig", "Postgres", "RbacSettings", "example_code_location"]
 
@@ -88,6 +88,9 @@ class DagsterSystemConfig:
             (Celery-less) or :class:`CustomRunLauncher`. @default Celery-on-K8s
         broker: for a Celery launcher: :class:`RabbitMqSettings`, :class:`RedisSettings` or a
             :class:`BrokerConnection` with explicit URLs. @default none
+        celery_config_secret_name: an existing Secret holding ``DAGSTER_CELERY_BROKER_URL``
+            and ``DAGSTER_CELERY_BACKEND_URL``; then no Celery Secret is created and the broker
+            may be omitted. @default none
         release: names. @default release ``dagster``
         namespace: namespace of every object and of launched runs. @default none (objects
             carry no namespace; runs go to ``default``)
@@ -97,6 +100,8 @@ class DagsterSystemConfig:
         flower: deploy Flower. @default none
         webserver / daemon: @default their settings' defaults
         code_locations: @default Dagster's example location
+        workspace_locations: list these gRPC servers in ``workspace.yaml`` instead of the
+            deployed code locations (servers deployed elsewhere). @default the code locations
         external_workspace_config_map: use this ConfigMap as ``workspace.yaml``. @default none
         pipeline_run_image: default image of launched runs. @default Dagster's example
         pipeline_run_env: extra env of launched runs (the pipeline env ConfigMap).
@@ -112,6 +117,7 @@ class DagsterSystemConfig:
     postgresql: Postgres
     run_launcher: RunLauncher = field(default_factory=CeleryK8sRunLauncher)
     broker: Broker | None = None
+    celery_config_secret_name: str | None = None
     release: Release = field(default_factory=Release)
     namespace: str | None = None
     dagster_home: str = DEFAULT_DAGSTER_HOME
@@ -121,6 +127,7 @@ class DagsterSystemConfig:
     webserver: WebserverSettings = field(default_factory=WebserverSettings)
     daemon: DaemonSettings | None = field(default_factory=DaemonSettings)
     code_locations: Sequence[CodeLocationSettings] = field(default_factory=_default_locations)
+    workspace_locations: Sequence[GrpcLocation] | None = None
     external_workspace_config_map: str | None = None
     pipeline_run_image: Image = field(default_factory=default_user_code_image)
     pipeline_run_env: Mapping[str, str] = field(default_factory=dict)
@@ -140,7 +147,12 @@ class DagsterSystemConfig:
         if self.broker is not None and not isinstance(self.broker, _BROKERS):
             raise ConfigError("DagsterSystemConfig.broker", self.broker,
                               "one broker: RabbitMqSettings, RedisSettings or BrokerConnection")
-        if self.uses_celery and self.broker is None:
+        if self.celery_config_secret_name is not None:
+            check_dns1123_subdomain("DagsterSystemConfig.celery_config_secret_name", self.celery_config_secret_name)
+            if not self.uses_celery:
+                raise ConfigError("DagsterSystemConfig.celery_config_secret_name", self.celery_config_secret_name,
+                                  f"None: {type(self.run_launcher).__name__} does not use Celery")
+        if self.uses_celery and self.broker is None and self.celery_config_secret_name is None:
             raise ConfigError("DagsterSystemConfig.broker", None,
                               f"a broker (RabbitMqSettings, RedisSettings or BrokerConnection): "
                               f"{type(self.run_launcher).__name__} runs steps through Celery")
@@ -153,10 +165,10 @@ class DagsterSystemConfig:
         if self.namespace is not None:
             check_dns1123_label("DagsterSystemConfig.namespace", self.namespace)
         check_unique("DagsterSystemConfig.code_locations.name", [c.name for c in self.code_locations])
-        if self.external_workspace_config_map is not None and self.code_locations:
+        if self.external_workspace_config_map is not None and self.workspace_locations:
             raise ConfigError("DagsterSystemConfig.external_workspace_config_map",
                               self.external_workspace_config_map,
-                              "None while code_locations are given (the workspace lists them)")
+                              "None while workspace_locations are given (pick one workspace)")
         needs_daemon = [name for name, value in (
             ("instance.run_coordinator", isinstance(self.instance.run_coordinator, QueuedRunCoordinator)),
             ("instance.scheduler", isinstance(self.instance.scheduler, DaemonScheduler)),
@@ -209,16 +221,18 @@ class DagsterChart(cdk8s.Chart):
 
         self.broker: RabbitMq | Redis | None = None
         self.celery_secret: CeleryConfigSecret | None = None
-        if c.broker is not None:
-            if isinstance(c.broker, RabbitMqSettings):
-                self.broker = RabbitMq(self, "rabbitmq", release=r, settings=c.broker, image_pull_secrets=pull)
-                connection = self.broker.connection
-            elif isinstance(c.broker, RedisSettings):
-                self.broker = Redis(self, "redis", release=r, settings=c.broker, image_pull_secrets=pull)
-                connection = self.broker.connection
-            else:
-                connection = c.broker
-            self.celery_secret = CeleryConfigSecret(self, "celery-config", release=r, broker=connection)
+        connection: BrokerConnection | None = None
+        if isinstance(c.broker, RabbitMqSettings):
+            self.broker = RabbitMq(self, "rabbitmq", release=r, settings=c.broker, image_pull_secrets=pull)
+            connection = self.broker.connection
+        elif isinstance(c.broker, RedisSettings):
+            self.broker = Redis(self, "redis", release=r, settings=c.broker, image_pull_secrets=pull)
+            connection = self.broker.connection
+        elif isinstance(c.broker, BrokerConnection):
+            connection = c.broker
+        if c.uses_celery:
+            self.celery_secret = CeleryConfigSecret(self, "celery-config", release=r, broker=connection,
+                                                    existing_secret_name=c.celery_config_secret_name)
 
         self.instance = InstanceConfigMap(
             self, "instance", release=r, postgres=postgres, run_launcher=c.run_launcher,
@@ -233,6 +247,7 @@ class DagsterChart(cdk8s.Chart):
             "DAGSTER_K8S_PIPELINE_RUN_IMAGE": c.pipeline_run_image.ref,
             "DAGSTER_K8S_PIPELINE_RUN_IMAGE_PULL_POLICY": c.pipeline_run_image.pull_policy,
         }
+        extra_env = {"pipeline": c.pipeline_run_env, "celery-worker": c.celery_workers.env}
         components = ["webserver", "daemon", "pipeline"]
         if c.uses_celery:
             components.append("celery-worker")
@@ -240,7 +255,7 @@ class DagsterChart(cdk8s.Chart):
             components.append("flower")
         self.env_config_maps = {
             name: EnvConfigMap(self, f"{name}-env", name=r.env_config_map(name), labels=r.labels(),
-                               data={**base_env, **(c.pipeline_run_env if name == "pipeline" else {})})
+                               data={**base_env, **extra_env.get(name, {})})
             for name in components
         }
 
@@ -269,7 +284,10 @@ class DagsterChart(cdk8s.Chart):
                     image_pull_secrets=pull))
 
         self.workspace = WorkspaceConfigMap(
-            self, "workspace", release=r, locations=[d.grpc_location for d in self.code_locations],
+            self, "workspace", release=r,
+            locations=[] if c.external_workspace_config_map is not None else (
+                list(c.workspace_locations) if c.workspace_locations is not None
+                else [d.grpc_location for d in self.code_locations]),
             external_config_map=c.external_workspace_config_map)
 
         common = {"release": r, "instance": self.instance, "service_account_name": service_account,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from constructs import Construct
 
@@ -42,6 +43,10 @@ class CodeLocationSettings:
         image: the image holding the user code. @default Dagster's example
         grpc_args: arguments after ``dagster api grpc -h 0.0.0.0 -p PORT``, such as
             ``["--python-file", "/app/repo.py"]`` or ``["--module-name", "pkg"]``.
+        code_server_args: run ``dagster code-server start -h 0.0.0.0 -p PORT`` with these
+            arguments instead of ``dagster api grpc``. @default none
+        init_containers / sidecar_containers: extra containers of the pod (Kubernetes
+            ``Container`` objects). @default none
         port: gRPC port. @default 3030
         replicas: @default 1
         include_config_in_launched_runs: launched runs inherit this location's image, env
@@ -52,7 +57,10 @@ class CodeLocationSettings:
     """
 
     name: str
-    grpc_args: Sequence[str]
+    grpc_args: Sequence[str] = ()
+    code_server_args: Sequence[str] | None = None
+    init_containers: Sequence[Mapping[str, Any]] = ()
+    sidecar_containers: Sequence[Mapping[str, Any]] = ()
     image: Image = field(default_factory=default_user_code_image)
     port: int = 3030
     replicas: int = 1
@@ -64,9 +72,19 @@ class CodeLocationSettings:
 
     def __post_init__(self) -> None:
         check_dns1123_label("CodeLocationSettings.name", self.name)
-        if isinstance(self.grpc_args, str) or not all(isinstance(a, str) for a in self.grpc_args):
-            raise ConfigError(f"CodeLocationSettings({self.name}).grpc_args", self.grpc_args,
-                              "a list of strings, e.g. ['--python-file', '/app/repo.py']")
+        for name in ("grpc_args", "code_server_args"):
+            args = getattr(self, name)
+            if args is not None and (isinstance(args, str) or not all(isinstance(a, str) for a in args)):
+                raise ConfigError(f"CodeLocationSettings({self.name}).{name}", args,
+                                  "a list of strings, e.g. ['--python-file', '/app/repo.py']")
+        if self.code_server_args is not None and self.grpc_args:
+            raise ConfigError(f"CodeLocationSettings({self.name}).code_server_args", self.code_server_args,
+                              "None when grpc_args are given (one server command)")
+        for name in ("init_containers", "sidecar_containers"):
+            for i, c in enumerate(getattr(self, name)):
+                if not isinstance(c, Mapping) or not c.get("name") or not c.get("image"):
+                    raise ConfigError(f"CodeLocationSettings({self.name}).{name}[{i}]", c,
+                                      "a Kubernetes Container with at least 'name' and 'image'")
         check_port(f"CodeLocationSettings({self.name}).port", self.port)
         check_non_negative_int(f"CodeLocationSettings({self.name}).replicas", self.replicas)
         check_one_of(f"CodeLocationSettings({self.name}).service_type", self.service_type, SERVICE_TYPES)
@@ -134,7 +152,9 @@ class UserCodeDeployment(Construct):
             name="dagster-user-deployments",
             image=s.image,
             options=s.options,
-            args=["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", str(s.port), *s.grpc_args],
+            args=(["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", str(s.port), *s.code_server_args]
+                  if s.code_server_args is not None
+                  else ["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", str(s.port), *s.grpc_args]),
             env=env,
             env_from=env_from,
             ports=[{"name": "grpc", "containerPort": s.port, "protocol": "TCP"}],
@@ -143,7 +163,9 @@ class UserCodeDeployment(Construct):
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 1,
             },
         )
-        template = build_pod_template(selector=selector, options=s.options, containers=[container],
+        template = build_pod_template(selector=selector, options=s.options,
+                                      containers=[container, *(dict(c) for c in s.sidecar_containers)],
+                                      init_containers=[dict(c) for c in s.init_containers],
                                       service_account_name=service_account_name,
                                       automount_service_account_token=True,
                                       image_pull_secrets=image_pull_secrets)

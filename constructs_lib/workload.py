@@ -115,8 +115,10 @@ def _names(field_name: str, value: object) -> list[str]:
 class WorkloadOptions:
     """Settings every workload (Deployment, StatefulSet, Job) of the library accepts.
 
-    Probe fields: ``None`` keeps the construct's default probe, ``{}`` removes it, any other
-    mapping replaces it (Kubernetes ``Probe`` fields, camelCase).
+    Probe fields: ``None`` keeps the construct's default probe, ``{}`` removes it, a mapping
+    with a handler (``exec``, ``httpGet``, ``tcpSocket``, ``grpc``) replaces it, and a mapping
+    of timings only (``periodSeconds`` ...) adjusts the default probe (Kubernetes ``Probe``
+    fields, camelCase).
 
     Args:
         resources: container ``resources``. @default none
@@ -191,9 +193,15 @@ class WorkloadOptions:
             check_dns1123_subdomain(f"{p}.scheduler_name", self.scheduler_name)
 
 
+_PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+
+
 def _probe(default: Json | None, override: Mapping[str, Any] | None) -> Json | None:
     if override is None:
         return default
+    if override and default and not any(h in override for h in _PROBE_HANDLERS):
+        # Timing only (periodSeconds ...): keep the default probe's check.
+        return {**default, **override}
     return dict(override) or None
 
 

@@ -22,6 +22,7 @@ class GrpcLocation:
     host: str
     port: int
     location_name: str
+    ssl: bool | None = None
 
     def __post_init__(self) -> None:
         check_non_empty("GrpcLocation.host", self.host)
@@ -57,7 +58,8 @@ class WorkspaceConfigMap(Construct):
             return
         self.name = release.workspace_config_map
         workspace = {"load_from": [
-            {"grpc_server": {"host": loc.host, "port": loc.port, "location_name": loc.location_name}}
+            {"grpc_server": {"host": loc.host, "port": loc.port, "location_name": loc.location_name,
+                             **({"ssl": loc.ssl} if loc.ssl is not None else {})}}
             for loc in self.locations
         ]}
         manifest(self, "configmap", "ConfigMap", name=self.name, labels=release.labels(),
