@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install
+.PHONY: synth test lint install schema
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ install: $(BIN)/.installed node_modules/.installed
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed
 	$(BIN)/python main.py
+
+# Regenerate the JSON schema of the accepted Helm values after changing the values model.
+schema: $(BIN)/.installed
+	$(BIN)/python -c "from constructs_lib.helm.schema import write; print(write())"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -1,24 +1,42 @@
 """The cdk8s app: synthesize the Dagster system to plain Kubernetes YAML.
 
-    python main.py                         # the default system into dist/
-    python main.py --outdir DIR            # elsewhere
-    python main.py --variant k8s           # another variant
-    python main.py --all-variants          # every variant, one file each
+    python main.py                          # the default system into dist/
+    python main.py --outdir DIR             # elsewhere
+    python main.py --variant k8s            # another shipped variant
+    python main.py --all-variants           # every variant, one file each
+    python main.py --values values.yaml [--values more.yaml] [--set key.path=value ...]
+                   [--set-string key=value] [--release NAME] [--namespace NS]
+                                            # the official Helm chart's values, as `helm install` reads them
 
-Passwords of the Secrets the chart creates come from DAGSTER_PG_PASSWORD,
+Passwords of the Secrets the shipped variants create come from DAGSTER_PG_PASSWORD,
 DAGSTER_RABBITMQ_PASSWORD and DAGSTER_REDIS_PASSWORD. Unset, a demo password is used and a
-warning printed: set them for anything but a demo.
+warning printed: set them for anything but a demo. With --values, passwords come from the
+values, as with Helm.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import cdk8s
 
-from constructs_lib import DEFAULT_VARIANT, VARIANTS, ConfigError, DagsterChart, Passwords, build_variant
+from constructs_lib import (
+    DEFAULT_VARIANT,
+    VARIANTS,
+    ConfigError,
+    DagsterChart,
+    DagsterSystemConfig,
+    Passwords,
+    Release,
+    build_variant,
+)
+from constructs_lib.helm import from_helm_values, load_values
 
 DEMO_PASSWORD = "demo-only-change-me"
 
@@ -35,28 +53,67 @@ def passwords_from_env() -> Passwords:
     return Passwords(**values)
 
 
-def synth(variants: list[str], outdir: str | None, passwords: Passwords) -> list[str]:
-    """Synthesize ``variants`` (one chart and one file each) and return the file paths."""
+def synth(charts: dict[str, DagsterSystemConfig], outdir: str | None) -> list[str]:
+    """Synthesize one chart (and one file) per entry; returns the file paths."""
     app = cdk8s.App(outdir=outdir) if outdir else cdk8s.App()
-    for name in variants:
-        chart_id = "dagster" if len(variants) == 1 else name
-        DagsterChart(app, chart_id, config=build_variant(name, passwords))
+    for chart_id, config in charts.items():
+        DagsterChart(app, chart_id, config=config)
     app.synth()
-    out = app.outdir
-    return [os.path.join(out, f"{'dagster' if len(variants) == 1 else n}.k8s.yaml") for n in variants]
+    return [os.path.join(app.outdir, f"{chart_id}.k8s.yaml") for chart_id in charts]
+
+
+class _Ordered(argparse.Action):
+    """Keeps --set and --set-string in command-line order, as Helm applies them."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        namespace.sets = [*namespace.sets, (self.dest, values)]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--outdir", help="output directory (default: dist, or $CDK8S_OUTDIR)")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help=f"a shipped variant (default: {DEFAULT_VARIANT})")
+    parser.add_argument("--all-variants", action="store_true", help="synthesize every shipped variant")
+    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE",
+                        help="a values file of the official Dagster Helm chart (repeatable; later files win)")
+    parser.add_argument("--set", dest="set", action=_Ordered, metavar="KEY=VALUE",
+                        help="set values on the command line, Helm syntax (repeatable)")
+    parser.add_argument("--set-string", dest="set-string", action=_Ordered, metavar="KEY=VALUE",
+                        help="like --set, values always strings")
+    parser.add_argument("--release", help="release name every object name derives from (default: dagster)")
+    parser.add_argument("--namespace", help="namespace of every object and of launched runs")
+    parser.set_defaults(sets=[])
+    args = parser.parse_args(argv)
+    helm_mode = bool(args.values or args.sets)
+    if helm_mode and (args.variant or args.all_variants):
+        parser.error("--values/--set describe one system: do not combine them with --variant/--all-variants")
+    if args.all_variants and args.variant:
+        parser.error("--variant and --all-variants exclude each other")
+    return args
+
+
+def configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
+    if args.values or args.sets:
+        values = load_values(args.values, set_order=args.sets)
+        return {"dagster": from_helm_values(values, release=args.release or "dagster", namespace=args.namespace)}
+    names = list(VARIANTS) if args.all_variants else [args.variant or DEFAULT_VARIANT]
+    passwords = passwords_from_env()
+    out = {}
+    for name in names:
+        config = build_variant(name, passwords)
+        if args.release:
+            config = dataclasses.replace(config, release=Release(name=args.release))
+        if args.namespace:
+            config = dataclasses.replace(config, namespace=args.namespace)
+        out["dagster" if len(names) == 1 else name] = config
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--outdir", help="output directory (default: dist, or $CDK8S_OUTDIR)")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--variant", default=DEFAULT_VARIANT, choices=sorted(VARIANTS),
-                       help=f"the system to synthesize (default: {DEFAULT_VARIANT})")
-    group.add_argument("--all-variants", action="store_true", help="synthesize every variant")
-    args = parser.parse_args(argv)
-    variants = list(VARIANTS) if args.all_variants else [args.variant]
+    args = parse_args(argv)
     try:
-        paths = synth(variants, args.outdir, passwords_from_env())
+        paths = synth(configs(args), args.outdir)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -72,6 +72,16 @@ def _check_custom(owner: str, module: str, class_name: str, config: object) -> N
         raise ConfigError(f"{owner}.config", config, "a mapping")
 
 
+def _check_str_or_env(field: str, value: object) -> None:
+    """A non-empty string, or ``{"env": "VAR"}`` (Dagster reads it from the environment)."""
+    if isinstance(value, Mapping):
+        if set(value) == {"env"} and isinstance(value["env"], str):
+            return
+    elif isinstance(value, str) and value.strip():
+        return
+    raise ConfigError(field, value, 'a non-empty string or {"env": "VAR_NAME"}')
+
+
 def _check_int(field: str, value: object, minimum: int) -> None:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
         raise ConfigError(field, value, f"an integer >= {minimum} or None")
@@ -380,9 +390,9 @@ class LocalComputeLogs:
 class S3ComputeLogs:
     """``dagster_aws.s3.compute_log_manager.S3ComputeLogManager``; ``None`` fields are omitted."""
 
-    bucket: str
-    local_dir: str | None = None
-    prefix: str | None = None
+    bucket: str | Mapping[str, str]
+    local_dir: str | Mapping[str, str] | None = None
+    prefix: str | Mapping[str, str] | None = None
     use_ssl: bool | None = None
     verify: bool | None = None
     verify_cert_path: str | None = None
@@ -394,7 +404,7 @@ class S3ComputeLogs:
     region: str | None = None
 
     def __post_init__(self) -> None:
-        check_non_empty("S3ComputeLogs.bucket", self.bucket)
+        _check_str_or_env("S3ComputeLogs.bucket", self.bucket)
         _check_int("S3ComputeLogs.upload_interval", self.upload_interval, 1)
 
     def block(self) -> Json:
@@ -405,15 +415,15 @@ class S3ComputeLogs:
 class GCSComputeLogs:
     """``dagster_gcp.gcs.compute_log_manager.GCSComputeLogManager``."""
 
-    bucket: str
-    local_dir: str | None = None
-    prefix: str | None = None
+    bucket: str | Mapping[str, str]
+    local_dir: str | Mapping[str, str] | None = None
+    prefix: str | Mapping[str, str] | None = None
     json_credentials_envvar: str | None = None
     upload_interval: int | None = None
     show_url_only: bool | None = None
 
     def __post_init__(self) -> None:
-        check_non_empty("GCSComputeLogs.bucket", self.bucket)
+        _check_str_or_env("GCSComputeLogs.bucket", self.bucket)
         _check_int("GCSComputeLogs.upload_interval", self.upload_interval, 1)
 
     def block(self) -> Json:
@@ -428,8 +438,8 @@ class AzureBlobComputeLogs:
     ``{"env": "VAR"}`` references to env loaded from a Secret.
     """
 
-    storage_account: str
-    container: str
+    storage_account: str | Mapping[str, str]
+    container: str | Mapping[str, str]
     access_key_or_sas_token: str | Mapping[str, str] | None = None
     secret_credential: Mapping[str, Any] | None = None
     default_azure_credential: Mapping[str, Any] | None = None
@@ -439,8 +449,8 @@ class AzureBlobComputeLogs:
     show_url_only: bool | None = None
 
     def __post_init__(self) -> None:
-        check_non_empty("AzureBlobComputeLogs.storage_account", self.storage_account)
-        check_non_empty("AzureBlobComputeLogs.container", self.container)
+        _check_str_or_env("AzureBlobComputeLogs.storage_account", self.storage_account)
+        _check_str_or_env("AzureBlobComputeLogs.container", self.container)
         _check_int("AzureBlobComputeLogs.upload_interval", self.upload_interval, 1)
 
     def block(self) -> Json:

@@ -32,6 +32,8 @@ class RunLauncherRbac(Construct):
         release: names. @default release ``dagster``
         service_account_name: @default ``<fullname>`` (``dagster``)
         create_service_account: ``False`` binds an existing ServiceAccount. @default ``True``
+        create_role: ``False`` creates no Role and RoleBinding (the cluster admin grants the
+            launcher's rights some other way). @default ``True``
         service_account_annotations: e.g. cloud IAM bindings. @default none
         role_name / role_binding_name: @default ``<fullname>-role`` / ``-rolebinding``
         job_namespace: where runs are launched; the Role and RoleBinding are made there.
@@ -51,6 +53,7 @@ class RunLauncherRbac(Construct):
         release: Release = DEFAULT_RELEASE,
         service_account_name: str | None = None,
         create_service_account: bool = True,
+        create_role: bool = True,
         service_account_annotations: Mapping[str, str] | None = None,
         role_name: str | None = None,
         role_binding_name: str | None = None,
@@ -81,6 +84,8 @@ class RunLauncherRbac(Construct):
             manifest(self, "service-account", "ServiceAccount", name=self.service_account_name,
                      labels=object_labels, annotations=service_account_annotations or None,
                      body={"automountServiceAccountToken": False})
+        if not create_role:
+            return
         manifest(self, "role", "Role", name=self.role_name, labels=object_labels, namespace=namespace,
                  body={"rules": self.rules})
         manifest(self, "role-binding", "RoleBinding", name=self.role_binding_name, labels=object_labels,

@@ -60,7 +60,7 @@ class RbacSettings:
     """The identity of the system pods and launched runs.
 
     Args:
-        create: create ServiceAccounts, Roles and RoleBindings. @default ``True``
+        create: create the Roles and RoleBindings that let runs be launched. @default ``True``
         create_service_account: ``False`` binds an existing ServiceAccount. @default ``True``
         service_account_name: @default ``<fullname>``
         service_account_annotations: @default none
@@ -203,10 +203,10 @@ class DagsterChart(cdk8s.Chart):
 
         self.rbac: RunLauncherRbac | None = None
         service_account = c.rbac.service_account_name
-        if c.rbac.create:
+        if c.rbac.create or c.rbac.create_service_account:
             self.rbac = RunLauncherRbac(
                 self, "rbac", release=r, service_account_name=c.rbac.service_account_name,
-                create_service_account=c.rbac.create_service_account,
+                create_service_account=c.rbac.create_service_account, create_role=c.rbac.create,
                 service_account_annotations=c.rbac.service_account_annotations,
                 job_namespace=getattr(c.run_launcher, "job_namespace", None))
             service_account = self.rbac.service_account_name
@@ -263,9 +263,10 @@ class DagsterChart(cdk8s.Chart):
         self.code_locations: list[UserCodeDeployment] = []
         if c.code_locations:
             location_sa = service_account
-            if c.rbac.create:
+            if c.rbac.create or c.rbac.create_service_account:
                 self.user_code_rbac = RunLauncherRbac(
                     self, "user-code-rbac", release=r, service_account_name=r.user_code_service_account,
+                    create_service_account=c.rbac.create_service_account, create_role=c.rbac.create,
                     role_name=r.user_code_role, role_binding_name=r.user_code_role_binding,
                     labels=r.labels(app="dagster-user-deployments"),
                     job_namespace=getattr(c.run_launcher, "job_namespace", None))

@@ -1,0 +1,17 @@
+"""Drop-in for the official Dagster Helm chart: its values files, ``--values`` and ``--set``."""
+
+from .schema import values_json_schema
+from .strvals import merge_values, parse_set
+from .translate import ValuesError, from_helm_values, load_values, normalize_aliases
+from .values import HelmValues
+
+__all__ = [
+    "HelmValues",
+    "ValuesError",
+    "from_helm_values",
+    "load_values",
+    "merge_values",
+    "normalize_aliases",
+    "parse_set",
+    "values_json_schema",
+]

@@ -1,0 +1,706 @@
+"""Helm values of the official chart -> :class:`DagsterSystemConfig`.
+
+Every key of the chart's values either keeps the chart's meaning here or is rejected with an
+error naming it (see ``UNSUPPORTED`` checks below); unknown keys are errors with the nearest
+valid key. Seed-era spellings are accepted as aliases.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
+from ..connections import PG_PASSWORD_SECRET_KEY, BrokerConnection
+from ..daemon import DaemonSettings
+from ..dagit_service import WebserverSettings
+from ..errors import ConfigError
+from ..flower import FlowerSettings
+from ..images import DAGSTER_VERSION, default_flower_image, default_postgres_image, default_rabbitmq_image
+from ..images import Image as LibImage
+from ..ingress import IngressRoute, IngressSettings
+from ..instance_config import (
+    AzureBlobComputeLogs,
+    CeleryK8sRunLauncher,
+    ComputeLogs,
+    CustomComputeLogs,
+    CustomRunCoordinator,
+    CustomRunLauncher,
+    CustomScheduler,
+    DaemonScheduler,
+    DefaultRunCoordinator,
+    GCSComputeLogs,
+    InstanceSettings,
+    K8sRunLauncher,
+    NoOpComputeLogs,
+    QueuedRunCoordinator,
+    Retention,
+    RunCoordinator,
+    RunLauncher,
+    RunMonitoring,
+    RunRetries,
+    S3ComputeLogs,
+    Scheduler,
+    Threading,
+)
+from ..migrate_job import MigrateSettings
+from ..naming import Release
+from ..postgresql import ExternalPostgreSqlSettings, PostgreSqlSettings
+from ..rabbitmq import RabbitMqSettings
+from ..redis import RedisSettings
+from ..system import Broker, DagsterSystemConfig, Postgres, RbacSettings
+from ..user_code_deployment import CodeLocationSettings
+from ..workload import SecretKeyRef, WorkloadOptions
+from ..workspace_config_map import GrpcLocation
+from . import values as v
+from .strvals import merge_values, parse_set, prune_nulls, set_path
+
+__all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases"]
+
+Obj = dict[str, Any]
+
+
+class ValuesError(ConfigError):
+    """Helm values the library cannot deploy; ``field`` is the values key path."""
+
+
+def _error(path: str, value: object, expected: str) -> ValuesError:
+    return ValuesError(path, value, expected)
+
+
+# ---- layering -------------------------------------------------------------------------------------
+def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_strings: Sequence[str] = (),
+                set_order: Sequence[tuple[str, str]] | None = None) -> Obj:
+    """Helm's layering: values files in order, then ``--set``/``--set-string`` in order.
+
+    ``set_order`` lists ``("set" | "set-string", expression)`` in command-line order (used by
+    the CLI); otherwise all ``sets`` come before all ``set_strings``.
+    """
+    merged: Obj = {}
+    for file in files:
+        try:
+            loaded = yaml.safe_load(Path(file).read_text()) or {}
+        except yaml.YAMLError as error:
+            raise _error("--values", str(file), f"a YAML file ({error})") from None
+        except OSError as error:
+            raise _error("--values", str(file), f"a readable file ({error.strerror})") from None
+        if not isinstance(loaded, Mapping):
+            raise _error("--values", str(file), "a YAML mapping of chart values at the top level")
+        merged = merge_values(merged, loaded)
+    order = list(set_order) if set_order is not None else (
+        [("set", s) for s in sets] + [("set-string", s) for s in set_strings])
+    layer: Obj = {}
+    for kind, expression in order:
+        for tokens, value in parse_set(expression, as_string=kind == "set-string"):
+            set_path(layer, tokens, value, expression=expression)
+    return merge_values(merged, layer)
+
+
+# ---- seed-era aliases ---------------------------------------------------------------------------
+_RENAMED = {"dagit": "dagsterWebserver", "pipeline_run": "pipelineRun", "userDeployments": "dagster-user-deployments"}
+_LAUNCHER_SECTIONS = {"celery": ("CeleryK8sRunLauncher", "celeryK8sRunLauncher"),
+                      "k8sRunLauncher": ("K8sRunLauncher", "k8sRunLauncher")}
+
+
+def normalize_aliases(values: Mapping[str, Any]) -> Obj:
+    """Rewrite seed-era keys to the 1.9 chart's; both spellings of one key is an error."""
+    out = copy.deepcopy(dict(values))
+    for old, new in _RENAMED.items():
+        if old in out:
+            if new in out:
+                raise _error(old, "<both given>", f"either {old!r} (seed-era alias) or {new!r}, not both")
+            out[new] = out.pop(old)
+    sections = {key: out.pop(key) for key in _LAUNCHER_SECTIONS if key in out}
+    if not sections:
+        return out
+    run_launcher = out.setdefault("runLauncher", {})
+    if not isinstance(run_launcher, dict):
+        raise _error("runLauncher", run_launcher, "a mapping")
+    chosen: dict[str, bool] = {}
+    for key, section in sections.items():
+        if section is None:
+            continue
+        if not isinstance(section, Mapping):
+            raise _error(key, section, "a mapping such as {enabled: true}")
+        section = dict(section)
+        if "enabled" in section:
+            if not isinstance(section["enabled"], bool):
+                raise _error(f"{key}.enabled", section["enabled"], "true or false")
+            chosen[key] = section.pop("enabled")
+        target = _LAUNCHER_SECTIONS[key][1]
+        config = run_launcher.setdefault("config", {}).setdefault(target, {})
+        for sub, value in section.items():
+            if sub in config:
+                raise _error(f"{key}.{sub}", "<both given>",
+                             f"either {key}.{sub} (seed-era alias) or runLauncher.config.{target}.{sub}, not both")
+            config[sub] = value
+    if not chosen:
+        return out
+    if "type" in run_launcher:
+        names = " / ".join(f"{k}.enabled" for k in chosen)
+        raise _error(names, "<both given>", f"either {names} (seed-era aliases) or runLauncher.type, not both")
+    celery, k8s = chosen.get("celery"), chosen.get("k8sRunLauncher")
+    if celery and k8s:
+        raise _error("celery.enabled", True, "false when k8sRunLauncher.enabled is true (one run launcher)")
+    if celery is False and k8s is False:
+        raise _error("k8sRunLauncher.enabled", False, "true when celery.enabled is false (one run launcher)")
+    run_launcher["type"] = "CeleryK8sRunLauncher" if (celery or k8s is False) else "K8sRunLauncher"
+    return out
+
+
+# ---- validation errors --------------------------------------------------------------------------
+def _model_fields_at(loc: Sequence[Any]) -> list[str]:
+    """The valid keys of the model that ``loc`` points into."""
+    node: Any = v.HelmValues
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(part, int):
+            continue
+        if not (isinstance(node, type) and issubclass(node, BaseModel)):
+            return []
+        field = next((f for f in node.model_fields.values() if f.alias == part), None)
+        if field is None:
+            return []
+        node = field.annotation
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [f.alias or name for name, f in node.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside ``X | None`` or ``list[X]``, if any."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list):
+        for arg in typing.get_args(annotation):
+            inner = _unwrap(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return annotation
+
+
+def _format_loc(loc: Sequence[Any]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif isinstance(part, str) and ("[" in part or part.startswith(("function-", "literal["))):
+            continue  # a union member's tag, not a key
+        else:
+            path += ("." if path else "") + part
+    return path
+
+
+def _validation_error(error: ValidationError) -> ValuesError:
+    messages: list[str] = []
+    first: tuple[str, Any, str] | None = None
+    seen: set[str] = set()
+    for item in error.errors():
+        loc = list(item["loc"])
+        path = _format_loc(loc)
+        if item["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            valid = _model_fields_at(loc[:-1])
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+            hint = f"did you mean {'.'.join([*path.split('.')[:-1], close[0]])!r}?" if close else (
+                "valid keys here: " + ", ".join(valid) if valid else "no such key")
+            text = f"unknown key {path!r}; {hint}"
+            entry = (path, item["input"], f"a known chart key ({hint})")
+        else:
+            if path in seen:
+                continue
+            text = f"{path}: {item['msg']} (got {item['input']!r})"
+            entry = (path, item["input"], item["msg"])
+        seen.add(path)
+        messages.append(text)
+        first = first or entry
+    assert first is not None
+    result = _error(first[0], first[1], first[2])
+    if len(messages) > 1:
+        result.args = (str(result) + "\nall problems:\n  " + "\n  ".join(messages),)
+    return result
+
+
+# ---- translation ------------------------------------------------------------------------------------
+def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster",
+                     namespace: str | None = None) -> DagsterSystemConfig:
+    """The system the official chart would install for ``values`` (Helm's user values)."""
+    normalized = prune_nulls(normalize_aliases(values))
+    try:
+        model = v.HelmValues.model_validate(normalized)
+    except ValidationError as error:
+        raise _validation_error(error) from None
+    return _Translator(model, release, namespace).config()
+
+
+def _names(path: str, refs: Sequence[Any]) -> list[str]:
+    names = []
+    for i, ref in enumerate(refs):
+        if isinstance(ref, str):
+            names.append(ref)
+        elif isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
+            names.append(ref["name"])
+        else:
+            raise _error(f"{path}[{i}]", ref, "{name: <object name>}")
+    return names
+
+
+def _probe(value: Obj | None, chart_default: Obj | None) -> Obj | None:
+    """The chart's probe value as a WorkloadOptions override (None = the library's default)."""
+    if value is None or value == chart_default:
+        return None
+    probe = dict(value)
+    if "enabled" in probe:
+        if not probe.pop("enabled"):
+            return {}
+        if not probe:
+            return None
+    return probe
+
+
+def _http_paths(path: str, paths: Sequence[v.IngressPath]) -> list[Obj]:
+    out = []
+    for p in paths:
+        port: Obj = {"number": p.service_port} if isinstance(p.service_port, int) else {"name": p.service_port}
+        out.append({"path": p.path, "pathType": p.path_type,
+                    "backend": {"service": {"name": p.service_name, "port": port}}})
+    del path
+    return out
+
+
+class _Translator:
+    def __init__(self, model: v.HelmValues, release: str, namespace: str | None) -> None:
+        self.m = model
+        self.release_name = release
+        self.namespace = namespace
+
+    # -- helpers --
+    def _dagster_image(self, image: v.Image) -> LibImage:
+        tag = DAGSTER_VERSION if image.tag is None else str(image.tag)
+        return LibImage(repository=image.repository, tag=tag, pull_policy=image.pull_policy)
+
+    @staticmethod
+    def _service_image(image: v.ExternalImage, chart_default: tuple[str, str], ours: LibImage) -> LibImage:
+        # The chart's own default image is replaced by this library's pinned one.
+        if (image.repository, str(image.tag)) == chart_default:
+            return ours.with_pull_policy(image.pull_policy)
+        return LibImage(repository=image.repository, tag=str(image.tag), pull_policy=image.pull_policy)
+
+    def _options(self, path: str, p: v.PodSettings, *, readiness: Obj | None = None,
+                 liveness: Obj | None = None, startup: Obj | None = None,
+                 pull_secrets: Sequence[str] = ()) -> WorkloadOptions:
+        return WorkloadOptions(
+            resources=p.resources, init_container_resources=p.init_container_resources or {},
+            node_selector=p.node_selector, affinity=p.affinity, tolerations=p.tolerations,
+            pod_security_context=p.pod_security_context, security_context=p.security_context,
+            labels=p.labels, annotations=p.annotations, workload_labels=p.deployment_labels,
+            env=p.env if p.env is not None else [],
+            env_config_maps=_names(f"{path}.envConfigMaps", p.env_config_maps),
+            env_secrets=_names(f"{path}.envSecrets", p.env_secrets),
+            volumes=p.volumes or [], volume_mounts=p.volume_mounts or [],
+            readiness_probe=readiness, liveness_probe=liveness, startup_probe=startup,
+            scheduler_name=p.scheduler_name, image_pull_secrets=list(pull_secrets))
+
+    def _reject(self, path: str, value: object, default: object, why: str) -> None:
+        if value != default:
+            raise _error(path, value, f"{default!r}: {path} is not supported ({why})")
+
+    # -- the whole system --
+    def config(self) -> DagsterSystemConfig:
+        m = self.m
+        self._unsupported()
+        launcher = self._run_launcher()
+        uses_celery = launcher.uses_celery
+        release = Release(name=self.release_name, fullname_override=m.fullname_override or None,
+                          name_override=m.name_override or None)
+        locations, workspace_locations = self._code_locations()
+        webserver = self._webserver()
+        daemon = self._daemon()
+        instance = self._instance()
+        flower = self._flower(uses_celery)
+        if daemon is None and isinstance(instance.run_coordinator, QueuedRunCoordinator):
+            raise _error("dagsterDaemon.enabled", False,
+                         "true while the QueuedRunCoordinator is enabled (queued runs need the daemon; set "
+                         "dagsterDaemon.runCoordinator.enabled=false to launch runs directly)")
+        service_account = m.global_.service_account_name or m.service_account.name or None
+        return DagsterSystemConfig(
+            release=release,
+            namespace=self.namespace,
+            dagster_home=m.global_.dagster_home,
+            image_pull_secrets=_names("imagePullSecrets", m.image_pull_secrets),
+            run_launcher=launcher,
+            postgresql=self._postgresql(),
+            broker=self._broker(uses_celery),
+            celery_config_secret_name=(m.global_.celery_config_secret_name
+                                       if uses_celery and not m.generate_celery_config_secret else None),
+            celery_workers=self._celery_workers(),
+            flower=flower,
+            webserver=webserver,
+            daemon=daemon,
+            code_locations=locations,
+            workspace_locations=workspace_locations,
+            external_workspace_config_map=m.dagster_webserver.workspace.external_configmap,
+            pipeline_run_image=self._dagster_image(m.pipeline_run.image),
+            pipeline_run_env=self._pipeline_env(),
+            instance=instance,
+            rbac=RbacSettings(create=m.rbac_enabled, create_service_account=m.service_account.create,
+                              service_account_name=service_account,
+                              service_account_annotations=m.service_account.annotations),
+            ingress=self._ingress(flower_deployed=flower is not None),
+            migrate=MigrateSettings(image=webserver.image) if m.migrate.enabled else None,
+        )
+
+    def _unsupported(self) -> None:
+        m = self.m
+        self._reject("busybox.image", m.busybox.image, v.Busybox().image,
+                     "the library waits for its dependencies with pg_isready and Python, not busybox")
+        self._reject("extraManifests", m.extra_manifests, None,
+                     "add further objects to your own cdk8s chart next to DagsterChart")
+        self._reject("dagsterWebserver.nameOverride", m.dagster_webserver.name_override, "dagster-webserver",
+                     "object names are derived from the release; use fullnameOverride")
+        self._reject("runLauncher.config.celeryK8sRunLauncher.nameOverride",
+                     m.run_launcher.config.celery_k8s_run_launcher.name_override, "celery-workers",
+                     "object names are derived from the release; use fullnameOverride")
+        self._reject("rabbitmq.volumePermissions", m.rabbitmq.volume_permissions, v.VolumePermissions(),
+                     "the official rabbitmq image needs no permission-fixing init container")
+        self._reject("ingress.apiVersion", m.ingress.api_version, None, "the Ingress is always networking.k8s.io/v1")
+        if m.generate_postgresql_password_secret:
+            self._reject("global.postgresqlSecretName", m.global_.postgresql_secret_name, "dagster-postgresql-secret",
+                         "a generated Secret is named after the release; set generatePostgresqlPasswordSecret=false "
+                         "to use a Secret of your own")
+        if m.generate_celery_config_secret:
+            self._reject("global.celeryConfigSecretName", m.global_.celery_config_secret_name,
+                         "dagster-celery-config-secret",
+                         "a generated Secret is named after the release; set generateCeleryConfigSecret=false "
+                         "to use a Secret of your own")
+        ud = m.dagster_user_deployments
+        for key in ("service_account", "rbac_enabled", "global_", "dagster_home", "postgresql_secret_name",
+                    "celery_config_secret_name", "extra_manifests"):
+            field = v.UserDeployments.model_fields[key]
+            self._reject(f"dagster-user-deployments.{field.alias or key}", getattr(ud, key), None,
+                         "set it at the top level of the values: the code locations share the system's settings")
+
+    # -- run launcher, celery --
+    def _run_launcher(self) -> RunLauncher:
+        rl = self.m.run_launcher
+        if rl.type == "CustomRunLauncher":
+            custom = rl.config.custom_run_launcher
+            if custom is None:
+                raise _error("runLauncher.config.customRunLauncher", None,
+                             "{module, class, config} when runLauncher.type is CustomRunLauncher")
+            return CustomRunLauncher(module=custom.module, class_name=custom.class_, config=custom.config)
+        if rl.type == "K8sRunLauncher":
+            k = rl.config.k8s_run_launcher
+            path = "runLauncher.config.k8sRunLauncher"
+            return K8sRunLauncher(
+                load_incluster_config=k.load_incluster_config, kubeconfig_file=k.kubeconfig_file,
+                job_namespace=k.job_namespace, image_pull_policy=k.image_pull_policy,
+                job_image=self._dagster_image(k.image) if k.image is not None else None,
+                env_config_maps=_names(f"{path}.envConfigMaps", k.env_config_maps),
+                env_secrets=_names(f"{path}.envSecrets", k.env_secrets), env_vars=k.env_vars,
+                volumes=k.volumes, volume_mounts=k.volume_mounts, labels=k.labels or {},
+                resources=k.resources or {}, fail_pod_on_run_failure=k.fail_pod_on_run_failure or None,
+                scheduler_name=k.scheduler_name, security_context=k.security_context or {},
+                run_k8s_config=k.run_k8s_config or {})
+        c = rl.config.celery_k8s_run_launcher
+        path = "runLauncher.config.celeryK8sRunLauncher"
+        return CeleryK8sRunLauncher(
+            job_namespace=c.job_namespace, image_pull_policy=c.image_pull_policy,
+            config_source=c.config_source,
+            env_config_maps=_names(f"{path}.envConfigMaps", c.env_config_maps),
+            env_secrets=_names(f"{path}.envSecrets", c.env_secrets),
+            volumes=c.volumes or [], volume_mounts=c.volume_mounts or [], labels=c.labels or {},
+            fail_pod_on_run_failure=c.fail_pod_on_run_failure or None)
+
+    def _celery_workers(self) -> CeleryWorkersSettings:
+        c = self.m.run_launcher.config.celery_k8s_run_launcher
+        path = "runLauncher.config.celeryK8sRunLauncher"
+        env = {k: str(val) for k, val in c.env.items()}
+        options = self._options(path, c, liveness=_probe(c.liveness_probe, None))
+        # The workers' env ConfigMaps/Secrets also go to the launcher config (above), as in the chart.
+        return CeleryWorkersSettings(
+            image=self._dagster_image(c.image),
+            queues=[CeleryQueue(name=q.name, replicas=q.replica_count, labels=q.labels or {},
+                                node_selector=q.node_selector or {}, config_source=q.config_source or {},
+                                additional_celery_args=q.additional_celery_args or [])
+                    for q in c.worker_queues],
+            env=env, options=options)
+
+    def _broker(self, uses_celery: bool) -> Broker | None:
+        m = self.m
+        if m.rabbitmq.enabled and m.redis.enabled:
+            raise _error("redis.enabled", True, "false while rabbitmq.enabled is true (one Celery broker)")
+        if not uses_celery:
+            for key, enabled in (("rabbitmq.enabled", m.rabbitmq.enabled), ("redis.enabled", m.redis.enabled),
+                                 ("flower.enabled", m.flower.enabled)):
+                if enabled:
+                    raise _error(key, True, f"false: runLauncher.type is {m.run_launcher.type}, which does "
+                                 "not use Celery")
+            return None
+        if m.rabbitmq.enabled:
+            mq = m.rabbitmq
+            if not mq.rabbitmq.password:
+                raise _error("rabbitmq.rabbitmq.password", None,
+                             "a password (the official chart defaults to 'test'; this library has no default)")
+            return RabbitMqSettings(
+                password=mq.rabbitmq.password, username=mq.rabbitmq.username, port=mq.service.get("port", 5672),
+                image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image()))
+        if m.redis.enabled:
+            r = m.redis
+            if r.use_password and not r.password:
+                raise _error("redis.password", None, "a password when redis.usePassword is true")
+            password = r.password if r.use_password else None
+            if r.broker_url or r.backend_url:
+                if r.internal:
+                    raise _error("redis.brokerUrl", "<redacted>", "empty while redis.internal is true")
+                host = r.host or None
+                base = f"redis://{r.host}:{r.port}"
+                return BrokerConnection(broker_url=r.broker_url or f"{base}/{r.broker_db_number}",
+                                        backend_url=r.backend_url or f"{base}/{r.backend_db_number}",
+                                        host=host, port=r.port if host else None)
+            if not r.internal and not r.host:
+                raise _error("redis.host", "", "the Redis host (or redis.internal=true to run Redis in the cluster)")
+            return RedisSettings(bundled=r.internal, host=None if r.internal else r.host, port=r.port,
+                                 password=password, broker_db=r.broker_db_number, backend_db=r.backend_db_number)
+        if m.generate_celery_config_secret:
+            raise _error("rabbitmq.enabled", False,
+                         f"true (or redis.enabled=true, or generateCeleryConfigSecret=false with your own Secret): "
+                         f"{m.run_launcher.type} needs a Celery broker")
+        return None
+
+    def _flower(self, uses_celery: bool) -> FlowerSettings | None:
+        f = self.m.flower
+        if not f.enabled or not uses_celery:
+            return None
+        options = WorkloadOptions(
+            resources=f.resources, node_selector=f.node_selector, affinity=f.affinity, tolerations=f.tolerations,
+            pod_security_context=f.pod_security_context, security_context=f.security_context,
+            annotations=f.annotations or {}, scheduler_name=f.scheduler_name,
+            liveness_probe=_probe(f.liveness_probe, v.FLOWER_LIVENESS),
+            startup_probe=_probe(f.startup_probe, v.FLOWER_STARTUP))
+        return FlowerSettings(
+            image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image()),
+            port=f.service.port, service_type=f.service.type, service_annotations=f.service.annotations,
+            options=options)
+
+    # -- storage --
+    def _postgresql(self) -> Postgres:
+        m = self.m
+        pg = m.postgresql
+        existing = None
+        if not m.generate_postgresql_password_secret:
+            existing = SecretKeyRef(name=m.global_.postgresql_secret_name, key=PG_PASSWORD_SECRET_KEY)
+        elif not pg.postgresql_password:
+            raise _error("postgresql.postgresqlPassword", None,
+                         "a password (the official chart defaults to 'test'; this library has no default), or "
+                         "generatePostgresqlPasswordSecret=false with your own Secret "
+                         f"{m.global_.postgresql_secret_name!r}")
+        password = None if existing else pg.postgresql_password
+        port = pg.service.get("port", 5432)
+        if pg.enabled:
+            return PostgreSqlSettings(password=password, existing_secret=existing, username=pg.postgresql_username,
+                                      database=pg.postgresql_database, port=port, params=pg.postgresql_params,
+                                      image=self._service_image(pg.image, ("library/postgres", "14.6"),
+                                                                default_postgres_image()))
+        if not pg.postgresql_host:
+            raise _error("postgresql.postgresqlHost", "", "the external PostgreSQL host when postgresql.enabled=false")
+        return ExternalPostgreSqlSettings(host=pg.postgresql_host, password=password, existing_secret=existing,
+                                          username=pg.postgresql_username, database=pg.postgresql_database,
+                                          port=port, params=pg.postgresql_params, scheme=pg.postgresql_scheme or None)
+
+    # -- workloads --
+    def _webserver(self) -> WebserverSettings:
+        w = self.m.dagster_webserver
+        options = self._options("dagsterWebserver", w,
+                                readiness=_probe(w.readiness_probe, v.WEBSERVER_READINESS),
+                                liveness=_probe(w.liveness_probe, {}),
+                                startup=_probe(w.startup_probe, {"enabled": False}))
+        return WebserverSettings(
+            image=self._dagster_image(w.image), replicas=w.replica_count, port=w.service.port,
+            path_prefix=w.path_prefix, log_level=w.log_level.lower() if w.log_level else None,
+            db_statement_timeout=w.db_statement_timeout, db_pool_recycle=w.db_pool_recycle,
+            read_only=w.enable_read_only, service_type=w.service.type, service_annotations=w.service.annotations,
+            options=options)
+
+    def _daemon(self) -> DaemonSettings | None:
+        d = self.m.dagster_daemon
+        if not d.enabled:
+            return None
+        options = self._options("dagsterDaemon", d, readiness=_probe(d.readiness_probe, {}),
+                                liveness=_probe(d.liveness_probe, {}), startup=_probe(d.startup_probe, {}))
+        return DaemonSettings(image=self._dagster_image(d.image), heartbeat_tolerance=d.heartbeat_tolerance,
+                              options=options)
+
+    def _code_locations(self) -> tuple[list[CodeLocationSettings], list[GrpcLocation] | None]:
+        ud = self.m.dagster_user_deployments
+        workspace = self.m.dagster_webserver.workspace
+        explicit = ([GrpcLocation(host=s.host, port=s.port, location_name=s.name or s.host, ssl=s.ssl)
+                     for s in workspace.servers] if workspace.enabled else None)
+        if not ud.enabled:
+            return [], explicit if explicit is not None else []
+        pull = _names("dagster-user-deployments.imagePullSecrets", ud.image_pull_secrets)
+        locations = []
+        for i, d in enumerate(ud.deployments):
+            path = f"dagster-user-deployments.deployments[{i}]"
+            self._reject(f"{path}.deploymentNamespace", d.deployment_namespace, None,
+                         "code locations run in the system's namespace")
+            env_map = {k: str(val) for k, val in d.env.items()} if isinstance(d.env, dict) else {}
+            env_list = d.env if isinstance(d.env, list) else []
+            options = self._options(path, d.model_copy(update={"env": env_list}),
+                                    readiness=_probe(d.readiness_probe, None), liveness=_probe(d.liveness_probe, {}),
+                                    startup=_probe(d.startup_probe, {"enabled": False}), pull_secrets=pull)
+            locations.append(CodeLocationSettings(
+                name=d.name, image=self._dagster_image(d.image),
+                grpc_args=d.dagster_api_grpc_args or [] if d.code_server_args is None else [],
+                code_server_args=d.code_server_args, port=d.port, replicas=d.replica_count,
+                include_config_in_launched_runs=(d.include_config_in_launched_runs.enabled
+                                                 if d.include_config_in_launched_runs else True),
+                env=env_map, service_annotations=(d.service or {}).get("annotations", {}),
+                init_containers=d.init_containers or [], sidecar_containers=d.sidecar_containers or [],
+                options=options))
+        if not ud.enable_subchart:
+            listed = [GrpcLocation(host=c.name, port=c.port, location_name=c.name) for c in locations]
+            return [], explicit if explicit is not None else listed
+        return locations, explicit
+
+    def _pipeline_env(self) -> dict[str, str]:
+        env = self.m.pipeline_run.env
+        if isinstance(env, dict):
+            return {k: str(val) for k, val in env.items()}
+        out = {}
+        for i, item in enumerate(env):
+            if "value" not in item or "valueFrom" in item:
+                raise _error(f"pipelineRun.env[{i}]", item, "{name, value}: launched runs get these through a "
+                             "ConfigMap (use runLauncher env secrets for secret values)")
+            out[str(item["name"])] = str(item["value"])
+        return out
+
+    # -- instance --
+    def _instance(self) -> InstanceSettings:
+        m = self.m
+        d = m.dagster_daemon
+        py = m.python_logs
+        python_logs = {k: val for k, val in (("python_log_level", py.python_log_level),
+                                              ("managed_python_loggers", py.managed_python_loggers),
+                                              ("dagster_handler_config", py.dagster_handler_config)) if val is not None}
+        mon = d.run_monitoring
+        retention = None
+        if m.retention.enabled:
+            auto = m.retention.auto_materialize.purge_after_days if m.retention.auto_materialize else -1
+            retention = Retention(schedule=m.retention.schedule.purge_after_days,  # type: ignore[arg-type]
+                                  sensor=m.retention.sensor.purge_after_days,  # type: ignore[arg-type]
+                                  auto_materialize=auto)  # type: ignore[arg-type]
+        return InstanceSettings(
+            scheduler=self._scheduler(), run_coordinator=self._run_coordinator(),
+            compute_logs=self._compute_logs(),
+            run_monitoring=RunMonitoring(
+                enabled=mon.enabled, start_timeout_seconds=mon.start_timeout_seconds,
+                cancel_timeout_seconds=mon.cancel_timeout_seconds, max_runtime_seconds=mon.max_runtime_seconds,
+                max_resume_run_attempts=mon.max_resume_run_attempts, poll_interval_seconds=mon.poll_interval_seconds,
+                free_slots_after_run_end_seconds=mon.free_slots_after_run_end_seconds),
+            run_retries=RunRetries(enabled=d.run_retries.enabled, max_retries=d.run_retries.max_retries or 0,
+                                   retry_on_asset_or_op_failure=d.run_retries.retry_on_asset_or_op_failure),
+            sensors=Threading(use_threads=d.sensors.use_threads, num_workers=d.sensors.num_workers,
+                              num_submit_workers=d.sensors.num_submit_workers),
+            schedules=Threading(use_threads=d.schedules.use_threads, num_workers=d.schedules.num_workers,
+                                num_submit_workers=d.schedules.num_submit_workers),
+            telemetry=m.telemetry.enabled, retention=retention, python_logs=python_logs,
+            additional_config=m.additional_instance_config)
+
+    def _scheduler(self) -> Scheduler:
+        s = self.m.scheduler
+        if s.type == "CustomScheduler":
+            custom = s.config.custom_scheduler
+            if custom is None:
+                raise _error("scheduler.config.customScheduler", None, "{module, class, config} for CustomScheduler")
+            return CustomScheduler(module=custom.module, class_name=custom.class_, config=custom.config)
+        daemon = s.config.daemon_scheduler or {}
+        unknown = set(daemon) - {"maxCatchupRuns", "maxTickRetries"}
+        if unknown:
+            raise _error(f"scheduler.config.daemonScheduler.{sorted(unknown)[0]}", daemon,
+                         "maxCatchupRuns or maxTickRetries")
+        return DaemonScheduler(max_catchup_runs=daemon.get("maxCatchupRuns"),
+                               max_tick_retries=daemon.get("maxTickRetries"))
+
+    def _run_coordinator(self) -> RunCoordinator:
+        rc = self.m.dagster_daemon.run_coordinator
+        if not rc.enabled:
+            return DefaultRunCoordinator()
+        if rc.type == "CustomRunCoordinator":
+            custom = rc.config.custom_run_coordinator
+            if custom is None:
+                raise _error("dagsterDaemon.runCoordinator.config.customRunCoordinator", None,
+                             "{module, class, config} for CustomRunCoordinator")
+            return CustomRunCoordinator(module=custom.module, class_name=custom.class_, config=custom.config)
+        q = rc.config.queued_run_coordinator or v.QueuedRunCoordinatorConfig()
+        limits: list[dict[str, Any]] = []
+        for limit in q.tag_concurrency_limits or []:
+            limits.append({k: limit[k] for k in ("key", "value", "limit") if k in limit})
+            if "value" in limit and isinstance(limit["value"], Mapping):
+                limits[-1]["value"] = {"applyLimitPerUniqueValue": limit["value"].get("applyLimitPerUniqueValue")}
+        block = q.block_op_concurrency_limited_runs
+        return QueuedRunCoordinator(
+            max_concurrent_runs=q.max_concurrent_runs if q.max_concurrent_runs is not None else -1,
+            tag_concurrency_limits=limits, dequeue_interval_seconds=q.dequeue_interval_seconds,
+            dequeue_use_threads=q.dequeue_use_threads if q.dequeue_use_threads is not None else True,
+            dequeue_num_workers=q.dequeue_num_workers,
+            block_op_concurrency_limited_runs=({"enabled": block.get("enabled"),
+                                                "op_concurrency_slot_buffer": block.get("opConcurrencySlotBuffer")}
+                                               if block else None))
+
+    def _compute_logs(self) -> ComputeLogs:
+        c = self.m.compute_log_manager
+        cfg = c.config
+        missing = _error(f"computeLogManager.config.{c.type[0].lower()}{c.type[1:]}", None,
+                         f"the {c.type} settings when computeLogManager.type is {c.type}")
+        if c.type == "NoOpComputeLogManager":
+            return NoOpComputeLogs()
+        if c.type == "S3ComputeLogManager":
+            if cfg.s3_compute_log_manager is None:
+                raise missing
+            return S3ComputeLogs(**cfg.s3_compute_log_manager.model_dump())
+        if c.type == "GCSComputeLogManager":
+            if cfg.gcs_compute_log_manager is None:
+                raise missing
+            return GCSComputeLogs(**cfg.gcs_compute_log_manager.model_dump())
+        if c.type == "AzureBlobComputeLogManager":
+            az = cfg.azure_blob_compute_log_manager
+            if az is None:
+                raise missing
+            fields = az.model_dump()
+            fields["access_key_or_sas_token"] = fields.pop("secret_key")
+            return AzureBlobComputeLogs(**fields)
+        custom = cfg.custom_compute_log_manager
+        if custom is None:
+            raise missing
+        return CustomComputeLogs(module=custom.module, class_name=custom.class_, config=custom.config)
+
+    # -- ingress --
+    def _ingress(self, flower_deployed: bool) -> IngressSettings | None:
+        m = self.m
+        i = m.ingress
+        if not i.enabled:
+            return None
+
+        def route(path: str, r: v.IngressRoute) -> IngressRoute:
+            if r.tls.enabled and not r.tls.secret_name:
+                raise _error(f"{path}.tls.secretName", "", "the TLS Secret's name when tls.enabled is true")
+            return IngressRoute(host=r.host or None, path=r.path or None, path_type=r.path_type,
+                                tls_secret_name=r.tls.secret_name if r.tls.enabled else None,
+                                preceding_paths=_http_paths(path, r.preceding_paths),
+                                succeeding_paths=_http_paths(path, r.succeeding_paths))
+
+        return IngressSettings(
+            class_name=i.ingress_class_name, annotations=i.annotations, labels=i.labels,
+            webserver=route("ingress.dagsterWebserver", i.dagster_webserver),
+            read_only_webserver=(route("ingress.readOnlyDagsterWebserver", i.read_only_dagster_webserver)
+                                 if m.dagster_webserver.enable_read_only else None),
+            flower=route("ingress.flower", i.flower) if flower_deployed else None)
