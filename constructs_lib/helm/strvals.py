@@ -141,10 +141,11 @@ def set_path(root: dict[str, Any], tokens: list[Token], value: Any, *, expressio
     for position, (kind, key) in enumerate(tokens):
         last = position == len(tokens) - 1
         next_container: Any = None if last else ({} if tokens[position + 1][0] == "key" else [])
-        where = ".".join(str(k) if kind_ == "key" else f"[{k}]" for kind_, k in tokens[:position + 1])
+        parent = "".join(f".{k}" if kind_ == "key" else f"[{k}]" for kind_, k in tokens[:position]).lstrip(".")
         if kind == "key":
             if not isinstance(node, dict):
-                raise ConfigError("--set", expression, f"{where} to extend a map, but it is a {type(node).__name__}")
+                raise ConfigError("--set", expression,
+                                  f"{parent} to be a map to set key {key!r} in it, but it is a {type(node).__name__}")
             if last:
                 node[key] = value
             else:
@@ -153,7 +154,8 @@ def set_path(root: dict[str, Any], tokens: list[Token], value: Any, *, expressio
                 node = node[key]
         else:
             if not isinstance(node, list):
-                raise ConfigError("--set", expression, f"{where} to index a list, but it is a {type(node).__name__}")
+                raise ConfigError("--set", expression,
+                                  f"{parent} to be a list to set index [{key}], but it is a {type(node).__name__}")
             while len(node) <= key:
                 node.append(None)
             if last:

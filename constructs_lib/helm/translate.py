@@ -71,6 +71,11 @@ Obj = dict[str, Any]
 class ValuesError(ConfigError):
     """Helm values the library cannot deploy; ``field`` is the values key path."""
 
+    def __init__(self, field: str, value: object, expected: str, message: str | None = None) -> None:
+        super().__init__(field, value, expected)
+        if message is not None:
+            self.args = (message,)
+
 
 def _error(path: str, value: object, expected: str) -> ValuesError:
     return ValuesError(path, value, expected)
@@ -202,6 +207,7 @@ def _format_loc(loc: Sequence[Any]) -> str:
 def _validation_error(error: ValidationError) -> ValuesError:
     messages: list[str] = []
     first: tuple[str, Any, str] | None = None
+    unknown = False
     seen: set[str] = set()
     for item in error.errors():
         loc = list(item["loc"])
@@ -213,7 +219,7 @@ def _validation_error(error: ValidationError) -> ValuesError:
             hint = f"did you mean {'.'.join([*path.split('.')[:-1], close[0]])!r}?" if close else (
                 "valid keys here: " + ", ".join(valid) if valid else "no such key")
             text = f"unknown key {path!r}; {hint}"
-            entry = (path, item["input"], f"a known chart key ({hint})")
+            entry = (path, item["input"], text)
         else:
             if path in seen:
                 continue
@@ -221,9 +227,10 @@ def _validation_error(error: ValidationError) -> ValuesError:
             entry = (path, item["input"], item["msg"])
         seen.add(path)
         messages.append(text)
-        first = first or entry
+        if first is None:
+            first, unknown = entry, item["type"] == "extra_forbidden"
     assert first is not None
-    result = _error(first[0], first[1], first[2])
+    result = ValuesError(first[0], first[1], first[2], message=first[2] if unknown else None)
     if len(messages) > 1:
         result.args = (str(result) + "\nall problems:\n  " + "\n  ".join(messages),)
     return result
