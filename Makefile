@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema
+.PHONY: synth test lint install schema dagster-venv
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(BIN)/.installed node_modules/.installed
+# Dagster itself, pinned, for the validators and the smoke test (its own venv: its pins are its own).
+dagster-venv:
+	bash scripts/dagster-venv.sh
+
+install: $(BIN)/.installed node_modules/.installed dagster-venv
 
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed

@@ -17,7 +17,7 @@ class EnvConfigMap(Construct):
 
     Args:
         name: the ConfigMap name.
-        data: variables; values must be strings (passwords belong in Secrets).
+        data: variables; values must be strings (passwords belong in Secrets). Written sorted.
         labels: object labels. @default none
 
     Attributes:
@@ -34,5 +34,5 @@ class EnvConfigMap(Construct):
             if not isinstance(value, str):
                 raise ConfigError(f"EnvConfigMap({name}).data.{key}", value, "a string")
         self.name = name
-        self.data = dict(data)
+        self.data = dict(sorted(data.items()))
         manifest(self, "configmap", "ConfigMap", name=name, labels=labels, body={"data": self.data})

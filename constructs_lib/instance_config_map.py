@@ -31,8 +31,9 @@ _VOLUME = "dagster-instance"
 
 
 def dump_yaml(data: Any) -> str:
-    """Block-style YAML, keys in the order given: the one YAML writer for generated files."""
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=1000)
+    """Block-style YAML with sorted keys (the same input in any order gives the same bytes):
+    the one YAML writer for generated files."""
+    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=1000)
 
 
 class InstanceConfigMap(Construct):

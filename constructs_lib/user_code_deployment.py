@@ -72,6 +72,9 @@ class CodeLocationSettings:
 
     def __post_init__(self) -> None:
         check_dns1123_label("CodeLocationSettings.name", self.name)
+        if not self.name[0].isalpha():
+            raise ConfigError("CodeLocationSettings.name", self.name,
+                              "a name starting with a letter (it is also the Service name, a DNS-1035 label)")
         for name in ("grpc_args", "code_server_args"):
             args = getattr(self, name)
             if args is not None and (isinstance(args, str) or not all(isinstance(a, str) for a in args)):

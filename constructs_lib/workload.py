@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._manifest import Json
@@ -50,6 +50,15 @@ class SecretKeyRef:
     def env(self, env_name: str) -> Json:
         """An env var whose value the kubelet reads from this Secret key."""
         return {"name": env_name, "valueFrom": {"secretKeyRef": {"name": self.name, "key": self.key}}}
+
+
+def canonical(value: Any) -> Any:
+    """Mappings with sorted keys, recursively; list order is kept (it means something)."""
+    if isinstance(value, Mapping):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
 
 
 def env_value(name: str, value: str) -> Json:
@@ -167,6 +176,11 @@ class WorkloadOptions:
     image_pull_secrets: Sequence[str] = ()
 
     def __post_init__(self) -> None:
+        # Canonical form: mappings sorted (recursively), so input order never shows in the output.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
+                object.__setattr__(self, f.name, canonical(value))
         p = "WorkloadOptions"
         for name in ("resources", "init_container_resources", "affinity", "pod_security_context",
                      "security_context"):
