@@ -27,6 +27,17 @@ def _check_password(owner: str, password: str | None, existing_secret: SecretKey
         raise ConfigError(f"{owner}.password", "<redacted>", "a non-empty string")
 
 
+def _password_secret(scope: Construct, release: Release, password: str | None,
+                     existing: SecretKeyRef | None) -> SecretKeyRef:
+    """The existing Secret key, or a new Secret ``<fullname>-postgresql-secret`` holding ``password``."""
+    if existing is not None:
+        return existing
+    secret = SecretKeyRef(name=release.postgresql_secret, key=PG_PASSWORD_SECRET_KEY)
+    manifest(scope, "secret", "Secret", name=secret.name, labels=release.labels("postgresql"),
+             body={"type": "Opaque", "data": secret_data({secret.key: password or ""})})
+    return secret
+
+
 @dataclass(frozen=True, kw_only=True)
 class PostgreSqlSettings:
     """A PostgreSQL server run in the cluster (official ``postgres`` image, one replica).
@@ -79,12 +90,7 @@ class PostgreSql(Construct):
         s = settings
         self.service_name = release.postgresql
         self.port = s.port
-        if s.existing_secret is not None:
-            secret = s.existing_secret
-        else:
-            secret = SecretKeyRef(name=release.postgresql_secret, key=PG_PASSWORD_SECRET_KEY)
-            manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("postgresql"),
-                     body={"type": "Opaque", "data": secret_data({secret.key: s.password or ""})})
+        secret = _password_secret(self, release, s.password, s.existing_secret)
         self.secret_name = secret.name
         self.connection = PostgresConnection(host=self.service_name, port=s.port, database=s.database,
                                              username=s.username, password_secret=secret,
@@ -159,12 +165,7 @@ class ExternalPostgreSql(Construct):
                  settings: ExternalPostgreSqlSettings) -> None:
         super().__init__(scope, id)
         s = settings
-        if s.existing_secret is not None:
-            secret = s.existing_secret
-        else:
-            secret = SecretKeyRef(name=release.postgresql_secret, key=PG_PASSWORD_SECRET_KEY)
-            manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("postgresql"),
-                     body={"type": "Opaque", "data": secret_data({secret.key: s.password or ""})})
+        secret = _password_secret(self, release, s.password, s.existing_secret)
         self.secret_name = secret.name
         self.connection = PostgresConnection(host=s.host, port=s.port, database=s.database,
                                              username=s.username, password_secret=secret,
