@@ -42,14 +42,15 @@ DEMO_PASSWORD = "demo-only-change-me"
 
 
 def passwords_from_env() -> Passwords:
-    values = {}
+    values, unset = {}, []
     for key, env in (("postgresql", "DAGSTER_PG_PASSWORD"), ("rabbitmq", "DAGSTER_RABBITMQ_PASSWORD"),
                      ("redis", "DAGSTER_REDIS_PASSWORD")):
-        value = os.environ.get(env)
-        if not value:
-            print(f"warning: {env} is not set; its Secret gets the demo password", file=sys.stderr)
-            value = DEMO_PASSWORD
-        values[key] = value
+        values[key] = os.environ.get(env) or DEMO_PASSWORD
+        if not os.environ.get(env):
+            unset.append(env)
+    if unset:
+        print(f"warning: {', '.join(unset)} not set: the Secrets that use them get a demo password",
+              file=sys.stderr)
     return Passwords(**values)
 
 

@@ -59,7 +59,7 @@ def test_demo_passwords_are_announced(tmp_path: Path) -> None:
     env = {k: v for k, v in ENV.items() if not k.endswith("_PASSWORD")}
     result = run_main("--outdir", str(tmp_path), env=env)
     assert result.returncode == 0
-    assert "DAGSTER_PG_PASSWORD is not set" in result.stderr
+    assert "DAGSTER_PG_PASSWORD, DAGSTER_RABBITMQ_PASSWORD, DAGSTER_REDIS_PASSWORD not set" in result.stderr
 
 
 def test_unknown_variant_is_rejected(tmp_path: Path) -> None:
