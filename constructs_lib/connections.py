@@ -20,6 +20,9 @@ __all__ = ["PG_PASSWORD_ENV", "PG_PASSWORD_SECRET_KEY", "BrokerConnection", "Pos
 PG_PASSWORD_ENV = "DAGSTER_PG_PASSWORD"
 #: The Secret key dagster-k8s hard-codes for the pods it launches.
 PG_PASSWORD_SECRET_KEY = "postgresql-password"
+#: The SQLAlchemy scheme of the driver Dagster's images ship (psycopg2). Without it, SQLAlchemy
+#: 2.1 (which dagster 1.13 allows) picks psycopg 3, which dagster-postgres does not install.
+DEFAULT_PG_SCHEME = "postgresql+psycopg2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +36,8 @@ class PostgresConnection:
         username: login role.
         password_secret: the Secret key holding the password.
         params: extra libpq connection parameters (``sslmode`` ...). @default none
-        scheme: SQLAlchemy scheme, e.g. ``postgresql+psycopg2``. @default Dagster's
+        scheme: SQLAlchemy scheme; ``None`` leaves it to SQLAlchemy's default driver.
+            @default ``postgresql+psycopg2`` (the driver Dagster's images ship)
     """
 
     host: str
@@ -42,7 +46,7 @@ class PostgresConnection:
     password_secret: SecretKeyRef
     port: int = 5432
     params: Mapping[str, Any] = field(default_factory=dict)
-    scheme: str | None = None
+    scheme: str | None = DEFAULT_PG_SCHEME
 
     def __post_init__(self) -> None:
         check_non_empty("PostgresConnection.host", self.host)

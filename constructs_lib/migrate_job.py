@@ -48,6 +48,10 @@ class MigrateSettings:
 class MigrateJob(Construct):
     """Job ``<fullname>-instance-migrate``.
 
+    Args:
+        service_account_name: the pods' ServiceAccount: the run launcher the instance builds
+            reads its token. @default none
+
     Attributes:
         job_name.
     """
@@ -60,6 +64,7 @@ class MigrateJob(Construct):
         release: Release = DEFAULT_RELEASE,
         instance: InstanceConfigMap,
         env_config_map: EnvConfigMap | None = None,
+        service_account_name: str | None = None,
         settings: MigrateSettings | None = None,
         db_wait_image: Image | None = None,
         image_pull_secrets: Sequence[str] = (),
@@ -80,7 +85,10 @@ class MigrateJob(Construct):
         template = build_pod_template(
             selector=release.selector(_COMPONENT), options=s.options, containers=[container],
             init_containers=[db_wait_container(instance, wait_image, s.options)],
-            volumes=[instance.volume()], automount_service_account_token=False,
+            volumes=[instance.volume()],
+            # `dagster instance migrate` loads the whole instance, run launcher included, and the
+            # K8s launchers read the in-cluster ServiceAccount token when they are built.
+            service_account_name=service_account_name, automount_service_account_token=True,
             restart_policy="Never", image_pull_secrets=image_pull_secrets,
         )
         spec = {"backoffLimit": s.backoff_limit, "template": template}

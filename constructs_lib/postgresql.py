@@ -10,7 +10,7 @@ from constructs import Construct
 
 from ._manifest import manifest, secret_data
 from ._stateful import stateful_service
-from .connections import PG_PASSWORD_SECRET_KEY, PostgresConnection
+from .connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, PostgresConnection
 from .errors import ConfigError, check_non_empty, check_port
 from .images import Image, default_postgres_image
 from .naming import DEFAULT_RELEASE, Release
@@ -50,6 +50,8 @@ class PostgreSqlSettings:
         database: @default ``dagster``
         port: Service port. @default 5432
         params: libpq parameters Dagster passes. @default none
+        scheme: SQLAlchemy scheme Dagster connects with; ``None`` leaves it to SQLAlchemy.
+            @default ``postgresql+psycopg2`` (the driver Dagster's images ship)
         image: @default ``docker.io/library/postgres`` (pinned)
         storage_size: size of the data PersistentVolumeClaim. @default ``8Gi``
         storage_class: StorageClass of the claim. @default the cluster default
@@ -63,6 +65,7 @@ class PostgreSqlSettings:
     port: int = 5432
     params: Mapping[str, Any] = field(default_factory=dict)
     image: Image = field(default_factory=default_postgres_image)
+    scheme: str | None = DEFAULT_PG_SCHEME
     storage_size: str = "8Gi"
     storage_class: str | None = None
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
@@ -94,7 +97,7 @@ class PostgreSql(Construct):
         self.secret_name = secret.name
         self.connection = PostgresConnection(host=self.service_name, port=s.port, database=s.database,
                                              username=s.username, password_secret=secret,
-                                             params=s.params)
+                                             params=s.params, scheme=s.scheme)
         probe_cmd = ["pg_isready", "-U", s.username, "-d", s.database, "-h", "127.0.0.1", "-p", "5432"]
         container = build_container(
             name="postgresql",
@@ -134,7 +137,8 @@ class ExternalPostgreSqlSettings:
         database: @default ``dagster``
         port: @default 5432
         params: libpq parameters (``sslmode`` ...). @default none
-        scheme: SQLAlchemy scheme such as ``postgresql+psycopg2``. @default Dagster's
+        scheme: SQLAlchemy scheme; ``None`` leaves it to SQLAlchemy's default driver.
+            @default ``postgresql+psycopg2`` (the driver Dagster's images ship)
     """
 
     host: str
@@ -144,7 +148,7 @@ class ExternalPostgreSqlSettings:
     database: str = "dagster"
     port: int = 5432
     params: Mapping[str, Any] = field(default_factory=dict)
-    scheme: str | None = None
+    scheme: str | None = DEFAULT_PG_SCHEME
 
     def __post_init__(self) -> None:
         _check_password("ExternalPostgreSqlSettings", self.password, self.existing_secret)

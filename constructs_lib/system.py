@@ -315,6 +315,7 @@ class DagsterChart(cdk8s.Chart):
         if c.migrate is not None:
             self.migrate = MigrateJob(self, "migrate", release=r, instance=self.instance,
                                       env_config_map=self.env_config_maps["daemon"], settings=c.migrate,
+                                      service_account_name=service_account,
                                       db_wait_image=c.db_wait_image, image_pull_secrets=pull)
         self.ingress: DagsterIngress | None = None
         if c.ingress is not None:

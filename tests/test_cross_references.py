@@ -195,6 +195,7 @@ def test_reference_to_a_missing_secret_configmap_serviceaccount_and_claim() -> N
         f"Deployment/dagster-flower: volume 'cache' refers to PersistentVolumeClaim 'flower-cache', {missing}",
         "Deployment/dagster-flower container 'flower': volumeMount 'cahce' is neither a volume nor a "
         "volumeClaimTemplate of the pod",
+        f"Job/dagster-instance-migrate: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
         f"Job/run-of-run-launcher: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
     ]
 

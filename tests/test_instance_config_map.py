@@ -36,6 +36,8 @@ PG = PostgresConnection(
     username="test",
     password_secret=SecretKeyRef(name="dagster-postgresql-secret", key="postgresql-password"),
 )
+# The chart's postgres_db block, plus the explicit psycopg2 scheme the library adds (SQLAlchemy
+# 2.1 would otherwise pick psycopg 3, which Dagster's images do not ship).
 POSTGRES_DB = {
     "username": "test",
     "password": {"env": "DAGSTER_PG_PASSWORD"},
@@ -43,6 +45,7 @@ POSTGRES_DB = {
     "db_name": "test",
     "port": 5432,
     "params": {},
+    "scheme": "postgresql+psycopg2",
 }
 
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
-from ..connections import PG_PASSWORD_SECRET_KEY, BrokerConnection
+from ..connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, BrokerConnection
 from ..daemon import DaemonSettings
 from ..dagit_service import WebserverSettings
 from ..errors import ConfigError
@@ -515,13 +515,15 @@ class _Translator:
         if pg.enabled:
             return PostgreSqlSettings(password=password, existing_secret=existing, username=pg.postgresql_username,
                                       database=pg.postgresql_database, port=port, params=pg.postgresql_params,
+                                      scheme=pg.postgresql_scheme or DEFAULT_PG_SCHEME,
                                       image=self._service_image(pg.image, ("library/postgres", "14.6"),
                                                                 default_postgres_image()))
         if not pg.postgresql_host:
             raise _error("postgresql.postgresqlHost", "", "the external PostgreSQL host when postgresql.enabled=false")
         return ExternalPostgreSqlSettings(host=pg.postgresql_host, password=password, existing_secret=existing,
                                           username=pg.postgresql_username, database=pg.postgresql_database,
-                                          port=port, params=pg.postgresql_params, scheme=pg.postgresql_scheme or None)
+                                          port=port, params=pg.postgresql_params,
+                                          scheme=pg.postgresql_scheme or DEFAULT_PG_SCHEME)
 
     # -- workloads --
     def _webserver(self) -> WebserverSettings:
