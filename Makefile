@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema dagster-venv
+.PHONY: synth test lint install schema dagster-venv smoke-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Dagster itself, pinned, for the validators and the smoke test (its own venv: its pins are its own).
+# Dagster itself, pinned, for the validators and the smoke test (its own venv: its pins are its
+# own), and the servers the smoke test boots (Debian's rabbitmq-server and redis-server, the
+# PostgreSQL binaries; apt-get, as root). Both scripts are idempotent.
 dagster-venv:
 	bash scripts/dagster-venv.sh
 
-install: $(BIN)/.installed node_modules/.installed dagster-venv
+smoke-deps: dagster-venv
+	bash scripts/smoke-deps.sh
+
+install: $(BIN)/.installed node_modules/.installed smoke-deps
 
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed

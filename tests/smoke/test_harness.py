@@ -1,0 +1,96 @@
+"""The harness's own rules (no processes, no servers): kubelet expansion, the Service map,
+re-rooting. Fast, so they run without the ``smoke`` marker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from constructs_lib.naming import Release
+from tests.conftest import synth_variant
+
+from .filesystem import PodFilesystem, reroot
+from .kubelet import expand
+from .manifests import Cluster
+from .network import LOOPBACK, PodPorts, ServiceMap, UnknownServiceHost
+from .processes import PortAllocator
+
+RELEASE = Release()
+VALUES = {"VAR": "value", "EMPTY": ""}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("$(VAR)", "value"),
+    ("a-$(VAR)-b", "a-value-b"),
+    ("$$(VAR)", "$(VAR)"),
+    ("$$$(VAR)", "$value"),
+    ("$(UNSET)", "$(UNSET)"),
+    ("$(EMPTY)x", "x"),
+    ("$(VAR", "$(VAR"),
+    ("$VAR", "$VAR"),
+    ("x$", "x$"),
+    ("$$", "$"),
+    ("()", "()"),
+])
+def test_expand_follows_kubernetes(text: str, expected: str) -> None:
+    assert expand(text, VALUES.get) == expected
+
+
+@pytest.fixture(scope="module")
+def redis_map() -> ServiceMap:
+    return ServiceMap(Cluster(synth_variant("celery-redis")), PodPorts(PortAllocator()), api_server_port=1)
+
+
+def test_service_names_resolve_in_every_dns_form(redis_map: ServiceMap) -> None:
+    endpoint = redis_map.resolve(RELEASE.redis, 6379, "test")
+    assert endpoint.host == LOOPBACK
+    for host in (f"{RELEASE.redis}.default", f"{RELEASE.redis}.default.svc.cluster.local",
+                 f"{RELEASE.redis}-headless"):
+        assert redis_map.resolve(host, 6379, "test") == endpoint
+    assert redis_map.resolve(RELEASE.postgresql, 5432, "test") != endpoint
+
+
+def test_urls_and_commands_are_mapped(redis_map: ServiceMap) -> None:
+    redis = redis_map.resolve(RELEASE.redis, 6379, "test")
+    pg = redis_map.resolve(RELEASE.postgresql, 5432, "test")
+    assert (redis_map.rewrite_value(f"redis://:p%40ss@{RELEASE.redis}:6379/1", "test")
+            == f"redis://:p%40ss@{redis}/1")
+    assert redis_map.rewrite_value("rpc://", "test") == "rpc://"
+    script = f"until pg_isready -h {RELEASE.postgresql} -p 5432 -U dagster; do sleep 2; done"
+    assert redis_map.rewrite_command(["sh", "-c", script], "test", {}) == [
+        "sh", "-c", f"until pg_isready -h {LOOPBACK} -p {pg.port} -U dagster; do sleep 2; done"]
+    assert redis_map.rewrite_command(["server", "-h", "0.0.0.0", "-p", "80"], "test", {80: 1234}) == [
+        "server", "-h", LOOPBACK, "-p", "1234"]
+
+
+def test_unknown_hosts_are_errors(redis_map: ServiceMap) -> None:
+    with pytest.raises(UnknownServiceHost, match="names host 'nowhere'"):
+        redis_map.rewrite_value("redis://nowhere:6379/0", "test")
+    with pytest.raises(UnknownServiceHost, match="connects to host 'nowhere'"):
+        redis_map.rewrite_command(["pg_isready", "-h", "nowhere"], "test", {})
+    with pytest.raises(UnknownServiceHost, match="names host 'nowhere'"):
+        redis_map.rewrite_file(b"load_from:\n- grpc_server: {host: nowhere, port: 3030}\n", "test")
+
+
+def test_service_links_carry_local_endpoints(redis_map: ServiceMap) -> None:
+    env = redis_map.service_link_env()
+    pg = redis_map.resolve(RELEASE.postgresql, 5432, "test")
+    assert env["DAGSTER_POSTGRESQL_SERVICE_HOST"] == LOOPBACK
+    assert env["DAGSTER_POSTGRESQL_SERVICE_PORT"] == str(pg.port)
+    assert env["DAGSTER_POSTGRESQL_PORT_5432_TCP"] == f"tcp://{pg}"
+    assert "DAGSTER_POSTGRESQL_HEADLESS_SERVICE_HOST" not in env  # headless: no links
+    assert env["KUBERNETES_SERVICE_HOST"] == LOOPBACK
+
+
+def test_reroot_keeps_paths_under_the_root(tmp_path: Path) -> None:
+    home = "opt/dagster/dagster_home"
+    assert reroot(tmp_path, f"/{home}/dagster.yaml") == tmp_path / home / "dagster.yaml"
+    with pytest.raises(ValueError, match="escapes"):
+        reroot(tmp_path, "/opt/../../etc/passwd")
+    fs = PodFilesystem(tmp_path)
+    fs.provide(["/opt/dagster/dagster_home/celery.yaml"], with_parent=True)
+    assert fs.reroot_text("x -y /opt/dagster/dagster_home/celery.yaml | grep") == (
+        f"x -y {tmp_path}/opt/dagster/dagster_home/celery.yaml | grep")
+    assert fs.reroot_text("/bin/sh /opt/dagster/other /opt/dagster/dagster_home") == (
+        f"/bin/sh /opt/dagster/other {tmp_path}/{home}")
