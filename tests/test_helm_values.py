@@ -277,6 +277,14 @@ def test_brokers_and_secrets_from_values() -> None:
     assert isinstance(mq.broker, RabbitMqSettings) and mq.broker.port == 5673
 
 
+def test_postgresql_image_serves_the_database_and_the_wait_for_it() -> None:
+    values = with_sets("postgresql.image.repository=registry.example.com/postgres", "postgresql.image.tag=16.4")
+    objects = synth_config(config(values))
+    database = container(find(objects, "StatefulSet", "dagster-postgresql"))
+    wait = pod_spec(find(objects, "Deployment", "dagster-daemon"))["initContainers"][0]
+    assert database["image"] == wait["image"] == "registry.example.com/postgres:16.4"
+
+
 def test_custom_pieces_and_disabled_coordinator() -> None:
     c = config(
         with_sets(

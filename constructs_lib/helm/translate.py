@@ -363,6 +363,8 @@ class _Translator:
                               service_account_annotations=m.service_account.annotations),
             ingress=self._ingress(flower_deployed=flower is not None),
             migrate=MigrateSettings(image=webserver.image) if m.migrate.enabled else None,
+            # As in the chart, the wait-for-database init containers use postgresql.image.
+            db_wait_image=self._postgres_image(),
         )
 
     def _unsupported(self) -> None:
@@ -499,6 +501,9 @@ class _Translator:
             options=options)
 
     # -- storage --
+    def _postgres_image(self) -> LibImage:
+        return self._service_image(self.m.postgresql.image, ("library/postgres", "14.6"), default_postgres_image())
+
     def _postgresql(self) -> Postgres:
         m = self.m
         pg = m.postgresql
@@ -516,8 +521,7 @@ class _Translator:
             return PostgreSqlSettings(password=password, existing_secret=existing, username=pg.postgresql_username,
                                       database=pg.postgresql_database, port=port, params=pg.postgresql_params,
                                       scheme=pg.postgresql_scheme or DEFAULT_PG_SCHEME,
-                                      image=self._service_image(pg.image, ("library/postgres", "14.6"),
-                                                                default_postgres_image()))
+                                      image=self._postgres_image())
         if not pg.postgresql_host:
             raise _error("postgresql.postgresqlHost", "", "the external PostgreSQL host when postgresql.enabled=false")
         return ExternalPostgreSqlSettings(host=pg.postgresql_host, password=password, existing_secret=existing,
