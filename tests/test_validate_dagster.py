@@ -1,7 +1,7 @@
 """Issue #4: every Dagster config file the variants synthesize (``dagster.yaml``,
 ``workspace.yaml``, each queue's ``celery.yaml``) loads in Dagster itself.
 
-The files are checked by ``tests/validation/dagster_check.py`` under ``.venv-dagster`` (the
+The files are checked by ``constructs_lib/testing/dagster_check.py`` under ``.venv-dagster`` (the
 pinned Dagster the library deploys, created by ``bash scripts/dagster-venv.sh``), all variants
 and planted defects in one subprocess per test session.
 """
@@ -21,13 +21,14 @@ import pytest
 import yaml
 
 from constructs_lib import DAGSTER_VERSION, VARIANTS, CeleryK8sRunLauncher
+from constructs_lib.testing import dagster_check
 
 from .conftest import ROOT
 from .validation.manifests import EmbeddedYaml, embedded_yaml_files
 from .validation.variants import variant_config, variant_objects
 
 DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
-CHECKER = Path(__file__).parent / "validation" / "dagster_check.py"
+CHECKER = Path(dagster_check.__file__)
 MISSING_VENV = (f"{DAGSTER_PYTHON} does not exist: run `bash scripts/dagster-venv.sh` to create the pinned "
                 "Dagster virtualenv these tests validate with")
 #: ConfigMap key -> the checker's kind of file.

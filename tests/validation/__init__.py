@@ -1,11 +1,12 @@
-"""Validators the tests run over synthesized manifests.
-
-- :mod:`.manifests`: reading synthesized objects (workloads, pod specs, embedded YAML files).
-- :mod:`.k8s_schema`: Kubernetes OpenAPI schemas (``kubernetes-validate``) and CRD schemas.
-- :mod:`.crossref`: references between objects (selectors, Services, names, env, hosts, RBAC).
-- :mod:`.dagster_check`: a script run by ``.venv-dagster``'s Python that loads Dagster's own
-  config files with Dagster itself (it must not import anything from this package).
-
-No module here may be named like a package the scripts import (``dagster``, ``kubernetes``,
-``yaml``, ``celery``): a script's directory can end up first on ``sys.path``.
+"""The validators moved into the package (:mod:`constructs_lib.testing`, issue 14); these
+aliases keep ``tests.validation.manifests`` / ``.crossref`` / ``.k8s_schema`` /
+``.dagster_check`` importing the one implementation. :mod:`.variants` (the project's own
+variants, synthesized once per session) stays here: it is about our suite, not a user's chart.
 """
+
+import sys
+
+from constructs_lib.testing import crossref, dagster_check, k8s_schema, manifests
+
+for _module in (manifests, crossref, k8s_schema, dagster_check):
+    sys.modules[f"{__name__}.{_module.__name__.rpartition('.')[2]}"] = _module

@@ -1,6 +1,6 @@
 """Validate Dagster's own config files with Dagster itself. Runs under ``.venv-dagster``.
 
-    .venv-dagster/bin/python tests/validation/dagster_check.py \\
+    .venv-dagster/bin/python -I constructs_lib/testing/dagster_check.py \\
         --instance dagster.yaml --workspace workspace.yaml --celery celery.yaml [--json]
 
 Each file is loaded the way the deployed process loads it, offline (no database, no cluster,
