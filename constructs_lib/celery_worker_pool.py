@@ -53,7 +53,9 @@ class CeleryQueue:
         labels: extra pod labels of this queue's workers. @default none
         node_selector: merged over the pool's. @default none
         config_source: Celery settings merged over the pool's shared ones. @default none
-        additional_celery_args: appended to ``dagster-celery worker start``. @default none
+        additional_celery_args: Celery worker arguments (``--concurrency 16`` ...), passed after
+            ``--`` to ``dagster-celery worker start`` (a click command that hands what follows
+            ``--`` to ``celery worker``), as the chart does. @default none
     """
 
     name: str
@@ -166,7 +168,7 @@ class CeleryWorkerPool(Construct):
                 options=options,
                 command=["dagster-celery"],
                 args=["worker", "start", "-A", _APP, "-y", config_path, "-q", queue.name,
-                      *queue.additional_celery_args],
+                      *(["--", *queue.additional_celery_args] if queue.additional_celery_args else [])],
                 env=instance.pod_env(),
                 env_from=system_env_from(instance, env_config_map),
                 volume_mounts=[instance.volume_mount(),

@@ -148,10 +148,12 @@ def _checklauncher_common_config(owner: str, launcher: Any) -> None:
         raise ConfigError(f"{owner}.labels", launcher.labels, "a mapping of strings to strings")
 
 
-def launcher_common_config(launcher: Any) -> Json:
+def launcher_common_config(launcher: Any, image_pull_secrets: Sequence[str] = ()) -> Json:
+    """Keys both Kubernetes launchers share; ``image_pull_secrets`` (the system's) come first."""
     out: Json = {}
-    if launcher.image_pull_secrets:
-        out["image_pull_secrets"] = [{"name": n} for n in launcher.image_pull_secrets]
+    pull_secrets = list(dict.fromkeys([*image_pull_secrets, *launcher.image_pull_secrets]))
+    if pull_secrets:
+        out["image_pull_secrets"] = [{"name": n} for n in pull_secrets]
     for name in ("volumes", "volume_mounts"):
         if getattr(launcher, name):
             out[name] = [dict(v) for v in getattr(launcher, name)]

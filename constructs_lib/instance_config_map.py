@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -52,6 +53,8 @@ class InstanceConfigMap(Construct):
         celery_secret: the Celery config Secret; required by a Celery run launcher.
         run_image_pull_policy: pull policy of launched Jobs unless the launcher sets one.
             @default ``IfNotPresent``
+        image_pull_secrets: pull Secrets of launched Jobs, before the launcher's own (the
+            chart's top-level ``imagePullSecrets``). @default none
 
     Attributes:
         name / key: the ConfigMap and its key.
@@ -74,6 +77,7 @@ class InstanceConfigMap(Construct):
         service_account_name: str | None = None,
         celery_secret: CeleryConfigSecret | None = None,
         run_image_pull_policy: str = "IfNotPresent",
+        image_pull_secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(dagster_home, str) or not dagster_home.startswith("/"):
@@ -94,6 +98,7 @@ class InstanceConfigMap(Construct):
         self.job_namespace = getattr(self.run_launcher, "job_namespace", None) or namespace
         self._service_account_name = service_account_name
         self._pull_policy = run_image_pull_policy
+        self._pull_secrets = tuple(image_pull_secrets)
         self.config = self._config()
         self.env_names = [PG_PASSWORD_ENV]
         if isinstance(self.run_launcher, CeleryK8sRunLauncher):
@@ -180,7 +185,7 @@ class InstanceConfigMap(Construct):
             if service_account:
                 config["service_account_name"] = service_account
             config["image_pull_policy"] = pull_policy
-            config.update(launcher_common_config(launcher))
+            config.update(launcher_common_config(launcher, self._pull_secrets))
             return {"module": "dagster_celery_k8s", "class": "CeleryK8sRunLauncher", "config": config}
 
         config = {"load_incluster_config": launcher.load_incluster_config}
@@ -207,7 +212,7 @@ class InstanceConfigMap(Construct):
         for name in ("env_config_maps", "env_secrets", "env_vars"):
             if getattr(launcher, name):
                 config[name] = list(getattr(launcher, name))
-        config.update(launcher_common_config(launcher))
+        config.update(launcher_common_config(launcher, self._pull_secrets))
         if launcher.resources:
             config["resources"] = dict(launcher.resources)
         if launcher.scheduler_name:

@@ -238,7 +238,7 @@ class DagsterChart(cdk8s.Chart):
             self, "instance", release=r, postgres=postgres, run_launcher=c.run_launcher,
             settings=c.instance, dagster_home=c.dagster_home, namespace=c.job_namespace,
             service_account_name=service_account, celery_secret=self.celery_secret,
-            run_image_pull_policy=c.pipeline_run_image.pull_policy)
+            run_image_pull_policy=c.pipeline_run_image.pull_policy, image_pull_secrets=pull)
 
         base_env = {
             "DAGSTER_HOME": self.instance.dagster_home,

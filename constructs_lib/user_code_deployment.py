@@ -25,6 +25,7 @@ from .workload import (
     env_from_config_map,
     env_from_secret,
     env_value,
+    normalize_env,
 )
 from .workspace_config_map import GrpcLocation
 
@@ -50,7 +51,9 @@ class CodeLocationSettings:
         port: gRPC port. @default 3030
         replicas: @default 1
         include_config_in_launched_runs: launched runs inherit this location's image, env
-            ConfigMaps/Secrets, namespace and ServiceAccount. @default ``True``
+            (ConfigMaps, Secrets, list-form ``options.env``), volumes and mounts, pod labels and
+            annotations, resources, scheduler, pull secrets and policy, extra containers,
+            namespace and ServiceAccount, as the chart passes them. @default ``True``
         env: variables written to the location's env ConfigMap (non-secret). @default none
         service_type / service_annotations: the gRPC Service. @default ``ClusterIP``
         options: workload settings. @default none
@@ -137,16 +140,13 @@ class UserCodeDeployment(Construct):
         if postgres is not None:
             env.append(postgres.password_env())
         if s.include_config_in_launched_runs:
-            k8s: Json = {"env_config_maps": [self.env_config_map.name, *s.options.env_config_maps]}
-            if s.options.env_secrets:
-                k8s["env_secrets"] = list(s.options.env_secrets)
-            k8s["image_pull_policy"] = s.image.pull_policy
-            k8s["namespace"] = job_namespace
-            k8s["run_k8s_config"] = {"pod_spec_config": {"automount_service_account_token": True}}
-            if service_account_name:
-                k8s["service_account_name"] = service_account_name
-            env.append(env_value("DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT",
-                                 json.dumps({"k8s": k8s}, sort_keys=True, separators=(",", ":"))))
+            # `dagster api grpc` reads it through the CLI's env prefix, `dagster code-server start`
+            # through its option's own variable (the chart sets the same two).
+            env.append(env_value("DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT" if s.code_server_args is None
+                                 else "DAGSTER_CONTAINER_CONTEXT",
+                                 json.dumps(self._container_context(s, service_account_name, job_namespace,
+                                                                    image_pull_secrets),
+                                            sort_keys=True, separators=(",", ":"))))
         env_from = [env_from_config_map(shared_env_config_map.name)] if shared_env_config_map else []
         env_from.append(env_from_config_map(self.env_config_map.name))
         if celery_secret_name:
@@ -177,3 +177,44 @@ class UserCodeDeployment(Construct):
         add_service(self, "service", name=self.service_name, labels=labels, selector=selector,
                     ports=[{"name": "grpc", "port": s.port, "targetPort": "grpc", "protocol": "TCP"}],
                     service_type=s.service_type, annotations=s.service_annotations)
+
+    def _container_context(self, s: CodeLocationSettings, service_account_name: str | None, job_namespace: str,
+                           image_pull_secrets: Sequence[str]) -> Json:
+        """What runs launched from this location inherit (dagster-k8s ``K8sContainerContext``):
+        the chart's ``dagsterUserDeployments.k8sContainerContext``: the location's env ConfigMaps
+        and Secrets, list-form env, volumes and mounts, pod labels, resources, scheduler, pull
+        secrets and policy, namespace, ServiceAccount, extra containers and pod annotations."""
+        o = s.options
+        k8s: Json = {"image_pull_policy": s.image.pull_policy}
+        pull_secrets = list(dict.fromkeys([*image_pull_secrets, *o.image_pull_secrets]))
+        if pull_secrets:
+            k8s["image_pull_secrets"] = [{"name": n} for n in pull_secrets]
+        k8s["env_config_maps"] = [self.env_config_map.name, *o.env_config_maps]
+        if o.env_secrets:
+            k8s["env_secrets"] = list(o.env_secrets)
+        if o.volume_mounts:
+            k8s["volume_mounts"] = [dict(m) for m in o.volume_mounts]
+        if o.volumes:
+            k8s["volumes"] = [dict(v) for v in o.volumes]
+        if o.labels:
+            k8s["labels"] = dict(o.labels)
+        if o.resources:
+            k8s["resources"] = dict(o.resources)
+        if o.scheduler_name:
+            k8s["scheduler_name"] = o.scheduler_name
+        k8s["namespace"] = job_namespace
+        if service_account_name:
+            k8s["service_account_name"] = service_account_name
+        env = normalize_env("WorkloadOptions.env", o.env)
+        if env:
+            k8s["env"] = env
+        pod_spec: Json = {"automount_service_account_token": True}
+        if s.sidecar_containers:
+            pod_spec["containers"] = [dict(c) for c in s.sidecar_containers]
+        if s.init_containers:
+            pod_spec["init_containers"] = [dict(c) for c in s.init_containers]
+        run_k8s_config: Json = {"pod_spec_config": pod_spec}
+        if o.annotations:
+            run_k8s_config["pod_template_spec_metadata"] = {"annotations": dict(o.annotations)}
+        k8s["run_k8s_config"] = run_k8s_config
+        return {"k8s": k8s}

@@ -48,14 +48,16 @@ def celery_rabbitmq(p: Passwords) -> DagsterSystemConfig:
 
 
 def celery_redis(p: Passwords) -> DagsterSystemConfig:
-    """Celery-on-K8s with a bundled Redis as broker and backend, and two queues."""
+    """Celery-on-K8s with a bundled Redis as broker and backend, and two queues (one with extra
+    Celery worker arguments)."""
     return DagsterSystemConfig(
         postgresql=PostgreSqlSettings(password=p.postgresql),
         run_launcher=CeleryK8sRunLauncher(),
         broker=RedisSettings(password=p.redis, broker_db=0, backend_db=1),
         celery_workers=CeleryWorkersSettings(queues=[
             CeleryQueue(name="dagster", replicas=2),
-            CeleryQueue(name="high-priority", replicas=1, config_source={"worker_prefetch_multiplier": 1}),
+            CeleryQueue(name="high-priority", replicas=1, config_source={"worker_prefetch_multiplier": 1},
+                        additional_celery_args=["--concurrency", "2"]),
         ]),
         flower=FlowerSettings(),
         migrate=MigrateSettings(),

@@ -313,6 +313,7 @@ def test_celery_worker_pool_one_deployment_and_config_per_queue() -> None:
         "/opt/dagster/dagster_home/celery-config.yaml",
         "-q",
         "gpu",
+        "--",
         "--concurrency",
         "1",
     ]
