@@ -36,6 +36,7 @@ from constructs_lib import (
     Release,
     build_variant,
 )
+from constructs_lib.errors import check_dns1123_label
 from constructs_lib.helm import from_helm_values, load_values
 
 DEMO_PASSWORD = "demo-only-change-me"
@@ -95,17 +96,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
+    if args.release is not None:
+        check_dns1123_label("--release", args.release, max_length=53)
     if args.values or args.sets:
         values = load_values(args.values, set_order=args.sets)
-        return {"dagster": from_helm_values(values, release=args.release or "dagster", namespace=args.namespace)}
+        release = "dagster" if args.release is None else args.release
+        return {"dagster": from_helm_values(values, release=release, namespace=args.namespace)}
     names = list(VARIANTS) if args.all_variants else [args.variant or DEFAULT_VARIANT]
     passwords = passwords_from_env()
     out = {}
     for name in names:
         config = build_variant(name, passwords)
-        if args.release:
+        if args.release is not None:
             config = dataclasses.replace(config, release=Release(name=args.release))
-        if args.namespace:
+        if args.namespace is not None:
             config = dataclasses.replace(config, namespace=args.namespace)
         out["dagster" if len(names) == 1 else name] = config
     return out

@@ -22,7 +22,28 @@ __all__ = [
     "check_port",
     "check_positive_int",
     "check_unique",
+    "is_secret_field",
+    "short",
 ]
+
+#: How many characters of a value an error message quotes at most.
+QUOTE_LIMIT = 100
+_SECRET_FIELD = re.compile(r"(?i)(passw|secret_?key|token|access_?key|credentials?$|(broker|backend)_?url)")
+
+
+def short(value: object, *, quote: bool = True, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` (or ``str`` with ``quote=False``) cut to ``limit`` characters, saying how
+    long it was: error messages stay one short line whatever the input."""
+    text = repr(value) if quote else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def is_secret_field(field: str) -> bool:
+    """Whether the field's last segment names a secret (a password, key or token)."""
+    last = re.split(r"[.\[\]]", field.rstrip("]"))[-1] if field else ""
+    return bool(_SECRET_FIELD.search(last))
 
 
 class ConfigError(ValueError):
@@ -38,7 +59,8 @@ class ConfigError(ValueError):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{field}: invalid value {value!r}; expected {expected}")
+        shown = repr("<redacted>") if value is not None and is_secret_field(field) else short(value)
+        super().__init__(f"{short(field, quote=False)}: invalid value {shown}; expected {expected}")
 
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -12,9 +12,12 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, short
 
-__all__ = ["merge_values", "parse_set", "prune_nulls", "set_path"]
+#: Largest list index ``--set`` accepts: Helm's strvals ``MaxIndex``.
+MAX_SET_INDEX = 65536
+
+__all__ = ["MAX_SET_INDEX", "merge_values", "parse_set", "prune_nulls", "set_path"]
 
 Token = tuple[str, Any]  # ("key", name) or ("index", n)
 
@@ -90,8 +93,11 @@ def _key_tokens(expression: str, key: str) -> list[Token]:
             if not rest.startswith("[") or close < 0:
                 raise ConfigError("--set", expression, "list indices written as name[0]")
             index = rest[1:close]
+            shown = short(index, quote=False, limit=20)
             if not index.isdigit():
-                raise ConfigError("--set", expression, f"a non-negative integer list index, not [{index}]")
+                raise ConfigError("--set", expression, f"a non-negative integer list index, not [{shown}]")
+            if len(index) > 6 or int(index) > MAX_SET_INDEX:
+                raise ConfigError("--set", expression, f"a list index <= {MAX_SET_INDEX} (as Helm), not [{shown}]")
             tokens.append(("index", int(index)))
             rest = rest[close + 1:]
     return tokens
@@ -117,7 +123,7 @@ def parse_set(expression: str, *, as_string: bool = False) -> list[tuple[list[To
             continue
         equals = _find_unescaped(pair, "=")
         if equals < 0:
-            raise ConfigError("--set", expression, "key.path=value (no '=' in " + repr(pair) + ")")
+            raise ConfigError("--set", expression, f"key.path=value (no '=' in {short(pair)})")
         key, raw = pair[:equals], pair[equals + 1:]
         tokens = _key_tokens(expression, key)
         value: Any

@@ -15,14 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
 from ..connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, BrokerConnection
 from ..daemon import DaemonSettings
 from ..dagit_service import WebserverSettings
-from ..errors import ConfigError
+from ..errors import ConfigError, is_secret_field, short
 from ..flower import FlowerSettings
 from ..images import DAGSTER_VERSION, default_flower_image, default_postgres_image, default_rabbitmq_image
 from ..images import Image as LibImage
@@ -62,6 +61,7 @@ from ..workload import SecretKeyRef, WorkloadOptions
 from ..workspace_config_map import GrpcLocation
 from . import values as v
 from .strvals import merge_values, parse_set, prune_nulls, set_path
+from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, load_yaml
 
 __all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases"]
 
@@ -92,20 +92,23 @@ def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_
     merged: Obj = {}
     for file in files:
         try:
-            loaded = yaml.safe_load(Path(file).read_text()) or {}
-        except yaml.YAMLError as error:
-            raise _error("--values", str(file), f"a YAML file ({error})") from None
+            with open(file, "rb") as stream:
+                data = stream.read(MAX_FILE_BYTES + 1)
         except OSError as error:
             raise _error("--values", str(file), f"a readable file ({error.strerror})") from None
+        loaded = load_yaml(data, str(file)) or {}
         if not isinstance(loaded, Mapping):
             raise _error("--values", str(file), "a YAML mapping of chart values at the top level")
         merged = merge_values(merged, loaded)
     order = list(set_order) if set_order is not None else (
         [("set", s) for s in sets] + [("set-string", s) for s in set_strings])
+    if sum(len(expression) for _, expression in order) > MAX_SET_BYTES:
+        raise InputError("--set", f"the --set/--set-string arguments are longer than {MAX_SET_BYTES:,} characters")
     layer: Obj = {}
     for kind, expression in order:
         for tokens, value in parse_set(expression, as_string=kind == "set-string"):
             set_path(layer, tokens, value, expression=expression)
+    check_tree(layer, "--set")
     return merge_values(merged, layer)
 
 
@@ -204,12 +207,21 @@ def _format_loc(loc: Sequence[Any]) -> str:
     return path
 
 
+#: How many problems of one values file an error lists.
+_LISTED_PROBLEMS = 5
+
+
 def _validation_error(error: ValidationError) -> ValuesError:
     messages: list[str] = []
     first: tuple[str, Any, str] | None = None
     unknown = False
     seen: set[str] = set()
-    for item in error.errors():
+    items = error.errors(include_url=False)
+    unlisted = 0
+    for handled, item in enumerate(items):
+        if len(messages) == _LISTED_PROBLEMS:
+            unlisted = len(items) - handled  # counted, not formatted
+            break
         loc = list(item["loc"])
         path = _format_loc(loc)
         if item["type"] == "extra_forbidden":
@@ -218,13 +230,15 @@ def _validation_error(error: ValidationError) -> ValuesError:
             close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
             hint = f"did you mean {'.'.join([*path.split('.')[:-1], close[0]])!r}?" if close else (
                 "valid keys here: " + ", ".join(valid) if valid else "no such key")
-            text = f"unknown key {path!r}; {hint}"
+            text = f"unknown key {short(path)}; {hint}"
             entry = (path, item["input"], text)
         else:
             if path in seen:
                 continue
-            text = f"{path}: {item['msg']} (got {item['input']!r})"
-            entry = (path, item["input"], item["msg"])
+            shown = repr("<redacted>") if is_secret_field(path) else short(item["input"])
+            msg = item["msg"].removeprefix("Value error, ")
+            text = f"{short(path, quote=False)}: {msg} (got {shown})"
+            entry = (path, item["input"], msg)
         seen.add(path)
         messages.append(text)
         if first is None:
@@ -232,7 +246,8 @@ def _validation_error(error: ValidationError) -> ValuesError:
     assert first is not None
     result = ValuesError(first[0], first[1], first[2], message=first[2] if unknown else None)
     if len(messages) > 1:
-        result.args = (str(result) + "\nall problems:\n  " + "\n  ".join(messages),)
+        more = f"\n  ... and {unlisted} more" if unlisted else ""
+        result.args = (str(result) + "\nall problems:\n  " + "\n  ".join(messages) + more,)
     return result
 
 
@@ -240,6 +255,7 @@ def _validation_error(error: ValidationError) -> ValuesError:
 def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster",
                      namespace: str | None = None) -> DagsterSystemConfig:
     """The system the official chart would install for ``values`` (Helm's user values)."""
+    check_tree(values, "values")
     normalized = prune_nulls(normalize_aliases(values))
     try:
         model = v.HelmValues.model_validate(normalized)

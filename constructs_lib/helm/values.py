@@ -7,9 +7,11 @@ generated from this model (``values.schema.json`` beside it).
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Obj = dict[str, Any]
 PullPolicy = Literal["Always", "IfNotPresent", "Never"]
@@ -21,9 +23,44 @@ def to_camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _admits(annotation: Any) -> set[type]:
+    """The scalar types among ``bool``, ``int``, ``str`` an annotation accepts (unions unwrapped)."""
+    if annotation in (bool, int, str):
+        return {annotation}
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return set().union(*(_admits(arg) for arg in typing.get_args(annotation)))
+    if typing.get_origin(annotation) is Literal:
+        return {type(arg) for arg in typing.get_args(annotation)}
+    return set()
+
+
+def _no_guess(value: Any, annotation: Any) -> None:
+    """Refuse what pydantic's lax mode would guess: ``'false'`` or ``0`` for a boolean (Helm reads
+    a non-empty string as true), ``true`` for an integer."""
+    admits = _admits(annotation)
+    if not admits:
+        if typing.get_origin(annotation) is dict and isinstance(value, dict):
+            for item in value.values():
+                _no_guess(item, typing.get_args(annotation)[1])
+        return
+    if isinstance(value, bool) and bool not in admits:
+        hint = ": expected an integer" if int in admits and str not in admits else ""
+        raise ValueError(f"a boolean is not valid here{hint}")
+    if bool in admits and not isinstance(value, bool) and type(value) not in admits:
+        raise ValueError("expected true or false (a quoted 'false' is a non-empty string, which Helm reads as true)"
+                         if isinstance(value, str) else "expected true or false")
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False,
                               validate_default=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            _no_guess(value, cls.model_fields[info.field_name].annotation)
+        return value
 
 
 class Image(Model):

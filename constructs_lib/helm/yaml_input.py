@@ -1,0 +1,211 @@
+"""The front door: values files and ``--set`` layers are checked before anything is built.
+
+One loader (:func:`load_yaml`) reads every values file: strict UTF-8, a size limit, a nesting
+limit, a limit on the values a document expands to (so an alias bomb is refused before it is
+expanded), no duplicate keys, string keys only, and only JSON's types (a ``2024-06-01`` stays
+the string Helm reads, ``!!binary`` and the like are refused). :func:`check_tree` applies the
+nesting and size limits to values that did not come from a file (``--set`` layers, a mapping
+given to ``from_helm_values``). Each problem is one short :class:`~..errors.ConfigError` line.
+It uses libyaml (PyYAML's C loader) where PyYAML was built with it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError, short
+from .strvals import MAX_SET_INDEX
+
+try:  # libyaml: several times faster than the pure-Python parser
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "MAX_SET_BYTES",
+    "MAX_SET_INDEX",
+    "InputError",
+    "check_tree",
+    "load_yaml",
+]
+
+#: Largest values file (bytes); Helm's default limit for a file of a chart is 5 MiB too.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Deepest nesting of maps and lists (the chart's values need about 12 levels).
+MAX_DEPTH = 100
+#: Most values (maps, lists, scalars) one document may expand to, counting every alias
+#: expansion: the chart's own values.yaml has about 700.
+MAX_NODES = 200_000
+#: Most bytes of all ``--set``/``--set-string`` arguments together.
+MAX_SET_BYTES = 1024 * 1024
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class InputError(ConfigError):
+    """Input refused at the front door: ``field`` is the file (or ``--set``), the message one line."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(source, None, message)
+        self.args = (f"{source}: {message}",)
+
+
+class _Loader(_BaseLoader):
+    """Safe loading with duplicate keys refused and timestamps kept as strings (as Helm reads them)."""
+
+    source = "<values>"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise InputError(self.source, f"line {line}: key {short(key)} is not a string (quote it)")
+            if key in seen:
+                raise InputError(self.source, f"line {line}: duplicate key {short(key)} (first at line {seen[key]})")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        raise InputError(self.source, f"line {node.start_mark.line + 1}: unsupported YAML tag {short(node.tag)}")
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+for _tag in ("binary", "set", "omap", "pairs", "timestamp"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_undefined)
+_Loader.add_constructor(None, _Loader.construct_undefined)
+
+
+def _yaml_error(source: str, error: yaml.YAMLError) -> InputError:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or getattr(error, "context", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return InputError(source, f"invalid YAML: {where}{short(str(problem), quote=False)}")
+
+
+def _decode(data: bytes, source: str) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(source, f"too large ({len(data):,} bytes); at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(source, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})") from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_events(text: str, source: str) -> None:
+    """Nesting and the unexpanded size, from libyaml's event stream (no recursion, no objects)."""
+    depth = events = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        events += 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise InputError(source, f"line {line}: nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if events > 2 * MAX_NODES:
+            raise InputError(source, f"more than {MAX_NODES:,} values")
+
+
+def _expanded_size(node: yaml.Node, source: str) -> int:
+    """How many values ``node`` becomes once every alias is expanded (each node counted once)."""
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node, active: frozenset[int]) -> int:
+        known = sizes.get(id(n))
+        if known is not None:
+            return known
+        if id(n) in active:
+            raise InputError(source, f"line {n.start_mark.line + 1}: an alias refers to a node that contains it")
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for child in n.value:
+                total += size(child, active | {id(n)})
+                if total > MAX_NODES:
+                    break
+        elif isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                total += size(key, active | {id(n)}) + size(value, active | {id(n)})
+                if total > MAX_NODES:
+                    break
+        if total > MAX_NODES:
+            raise InputError(source, f"line {n.start_mark.line + 1}: expands to more than {MAX_NODES:,} values "
+                             "(YAML aliases?)")
+        sizes[id(n)] = total
+        return total
+
+    size(node, frozenset())
+    return sizes[id(node)]
+
+
+def load_yaml(data: bytes | str, source: str = "<values>") -> Any:
+    """The one YAML document in ``data``, checked as described above (``None`` when empty)."""
+    text = _decode(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data, source)
+    try:
+        _check_events(text, source)
+        loader = _Loader(text)
+        loader.source = source
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_size(node, source)
+            value = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as error:
+        raise _yaml_error(source, error) from None
+    check_tree(value, source)
+    return value
+
+
+def check_tree(value: Any, source: str) -> None:
+    """Nesting, size and types of a values tree: JSON's types, string keys, finite numbers."""
+    count = 0
+    path: list[str | int] = []
+
+    def where() -> str:
+        text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        return short(text or "<top>", quote=False)
+
+    def walk(node: Any, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise InputError(source, f"more than {MAX_NODES:,} values")
+        if depth > MAX_DEPTH:
+            raise InputError(source, f"{where()}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, child in node.items():
+                path.append(key)
+                if not isinstance(key, str):
+                    path.pop()
+                    raise InputError(source, f"{where()}: key {short(key)} is not a string")
+                walk(child, depth + 1)
+                path.pop()
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                path.append(index)
+                walk(child, depth + 1)
+                path.pop()
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise InputError(source, f"{where()}: {node} is not a number JSON can hold")
+        elif node is not None and not isinstance(node, (str, int, bool)):
+            raise InputError(source, f"{where()}: a {type(node).__name__} is not a JSON value")
+
+    walk(value, 0)
