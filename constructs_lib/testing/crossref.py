@@ -2,7 +2,8 @@
 
 Each ``check_*`` function takes the objects (and, where the output may point outside itself,
 the :class:`Externals` the configuration declares) and returns a list of problems, one
-human-readable string each; an empty list means the check passed.
+:class:`~.findings.Finding` each (a readable string naming the object, the field and the
+value); an empty list means the check passed.
 
 Namespaces: an object without ``metadata.namespace`` lands where ``kubectl apply`` puts it;
 the checks assume that is ``default`` (:data:`~.manifests.DEFAULT_NAMESPACE`), the namespace
@@ -29,10 +30,13 @@ from constructs_lib import (
     WorkloadOptions,
 )
 
+from .findings import Finding
 from .manifests import (
     DEFAULT_NAMESPACE,
+    UNSELECTED_KINDS,
     Index,
     Manifest,
+    container_paths,
     containers,
     embedded_yaml_files,
     env_refs,
@@ -41,6 +45,7 @@ from .manifests import (
     object_data_keys,
     pod_labels,
     pod_spec,
+    pod_template_path,
     ref,
     secret_value,
     selector_matches,
@@ -213,37 +218,41 @@ def declared_externals(config: DagsterSystemConfig) -> Externals:
 
 
 # ---- selectors --------------------------------------------------------------------------------
-def check_workload_selectors(objects: list[Manifest]) -> list[str]:
+def check_workload_selectors(objects: list[Manifest]) -> list[Finding]:
     """Each workload's selector matches its own pod template and no other workload's pods.
 
-    A Job without ``spec.selector`` gets a unique generated one, so it is only checked as a
-    target of the other workloads' selectors.
+    A Job (or CronJob) without ``spec.selector`` gets a unique generated one, so it is only
+    checked as a target of the other workloads' selectors.
     """
-    problems = []
+    problems: list[Finding] = []
     all_workloads = workloads(objects)
     for workload in all_workloads:
         selector = workload["spec"].get("selector")
         if selector is None:
-            if workload["kind"] != "Job":
-                problems.append(f"{ref(workload)}: no spec.selector")
+            if workload["kind"] not in UNSELECTED_KINDS:
+                problems.append(Finding(f"{ref(workload)}: no spec.selector", object=ref(workload),
+                                        field="spec.selector", value=None))
             continue
         if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-            problems.append(f"{ref(workload)}: empty selector (it selects every pod)")
+            problems.append(Finding(f"{ref(workload)}: empty selector (it selects every pod)", object=ref(workload),
+                                    field="spec.selector", value=selector))
             continue
         if not selector_matches(selector, pod_labels(workload)):
-            problems.append(f"{ref(workload)}: selector {selector} does not match its own pod template "
-                            f"labels {pod_labels(workload)}")
+            problems.append(Finding(f"{ref(workload)}: selector {selector} does not match its own pod template "
+                                    f"labels {pod_labels(workload)}", object=ref(workload), field="spec.selector",
+                                    value=selector))
         for other in all_workloads:
             if other is not workload and namespace_of(other) == namespace_of(workload) \
                     and selector_matches(selector, pod_labels(other)):
-                problems.append(f"{ref(workload)}: selector {selector} also matches the pods of {ref(other)}")
+                problems.append(Finding(f"{ref(workload)}: selector {selector} also matches the pods of {ref(other)}",
+                                        object=ref(workload), field="spec.selector", value=selector))
     return problems
 
 
-def check_service_selectors(objects: list[Manifest]) -> list[str]:
+def check_service_selectors(objects: list[Manifest]) -> list[Finding]:
     """Each Service selects the pods of exactly one workload, and each of its ports targets a
     port (by number or name) that workload's containers declare."""
-    problems = []
+    problems: list[Finding] = []
     all_workloads = workloads(objects)
     for service in Index(objects).of_kind("Service"):
         spec = service["spec"]
@@ -251,47 +260,53 @@ def check_service_selectors(objects: list[Manifest]) -> list[str]:
             continue
         selector = spec.get("selector") or {}
         if not selector:
-            problems.append(f"{ref(service)}: no selector")
+            problems.append(Finding(f"{ref(service)}: no selector", object=ref(service), field="spec.selector",
+                                    value=None))
             continue
         selected = [w for w in all_workloads if namespace_of(w) == namespace_of(service)
                     and all(pod_labels(w).get(k) == v for k, v in selector.items())]
         if len(selected) != 1:
-            problems.append(f"{ref(service)}: selector {selector} selects {len(selected)} workloads "
-                            f"({', '.join(ref(w) for w in selected) or 'none'}), expected exactly one")
+            problems.append(Finding(f"{ref(service)}: selector {selector} selects {len(selected)} workloads "
+                                    f"({', '.join(ref(w) for w in selected) or 'none'}), expected exactly one",
+                                    object=ref(service), field="spec.selector", value=selector))
             continue
         workload = selected[0]
         declared = [p for c in containers(pod_spec(workload), init=False) for p in c.get("ports") or []]
-        for port in spec.get("ports") or []:
+        for number, port in enumerate(spec.get("ports") or []):
             target = port.get("targetPort", port["port"])
             field = "containerPort" if isinstance(target, int) else "name"
             if not any(p.get(field) == target for p in declared):
-                problems.append(
+                problems.append(Finding(
                     f"{ref(service)}: port {port.get('name', port['port'])!r} targets {target!r}, which no "
                     f"container of {ref(workload)} declares (declared: "
-                    f"{[(p.get('name'), p['containerPort']) for p in declared]})")
+                    f"{[(p.get('name'), p['containerPort']) for p in declared]})",
+                    object=ref(service), field=f"spec.ports[{number}].targetPort", value=target))
     return problems
 
 
-def check_ingress_backends(objects: list[Manifest]) -> list[str]:
+def check_ingress_backends(objects: list[Manifest]) -> list[Finding]:
     """Each Ingress backend is a Service of the output with that port (number or name)."""
     index = Index(objects)
-    problems = []
+    problems: list[Finding] = []
     for ingress in index.of_kind("Ingress"):
         spec = ingress["spec"]
-        backends = [spec["defaultBackend"]] if "defaultBackend" in spec else []
-        backends += [path["backend"] for rule in spec.get("rules") or []
-                     for path in (rule.get("http") or {}).get("paths") or []]
-        for backend in backends:
+        backends = [("spec.defaultBackend", spec["defaultBackend"])] if "defaultBackend" in spec else []
+        backends += [(f"spec.rules[{r}].http.paths[{p}].backend", path["backend"])
+                     for r, rule in enumerate(spec.get("rules") or [])
+                     for p, path in enumerate((rule.get("http") or {}).get("paths") or [])]
+        for at, backend in backends:
             if "service" not in backend:
                 continue
             name, port = backend["service"]["name"], backend["service"]["port"]
             service = index.get("Service", namespace_of(ingress), name)
             if service is None:
-                problems.append(f"{ref(ingress)}: backend Service {name!r} is not in the output")
+                problems.append(Finding(f"{ref(ingress)}: backend Service {name!r} is not in the output",
+                                        object=ref(ingress), field=f"{at}.service.name", value=name))
             elif not any(("number" in port and p["port"] == port["number"])
                          or ("name" in port and p.get("name") == port["name"])
                          for p in service["spec"].get("ports") or []):
-                problems.append(f"{ref(ingress)}: backend port {port} is not a port of Service {name!r}")
+                problems.append(Finding(f"{ref(ingress)}: backend port {port} is not a port of Service {name!r}",
+                                        object=ref(ingress), field=f"{at}.service.port", value=port))
     return problems
 
 
@@ -299,58 +314,70 @@ def check_ingress_backends(objects: list[Manifest]) -> list[str]:
 class _References:
     """Checks one pod's references against the output and the declared externals."""
 
-    def __init__(self, index: Index, externals: Externals, problems: list[str]) -> None:
+    def __init__(self, index: Index, externals: Externals, problems: list[Finding]) -> None:
         self.index = index
         self.externals = externals
         self.problems = problems
 
-    def require(self, where: str, namespace: str, kind: str, name: str | None, *, via: str,
-                optional: bool = False, key: str | None = None) -> None:
+    def require(self, where: str, namespace: str, kind: str, name: str | None, *, via: str, obj: str,
+                field: str, optional: bool = False, key: str | None = None, key_field: str = "") -> None:
+        """``field``: the path of the field naming the object (``key_field``: of the key read)."""
         if not name:
-            self.problems.append(f"{where}: {via} names no {kind}")
+            self.problems.append(Finding(f"{where}: {via} names no {kind}", object=obj, field=field, value=name))
             return
-        obj = self.index.get(kind, namespace, name)
-        if obj is None and not optional and name not in self.externals.names(kind):
-            self.problems.append(f"{where}: {via} refers to {kind} {name!r}, which is neither in the output "
-                                 f"(namespace {namespace}) nor declared external by the configuration")
+        found = self.index.get(kind, namespace, name)
+        if found is None and not optional and name not in self.externals.names(kind):
+            self.problems.append(Finding(f"{where}: {via} refers to {kind} {name!r}, which is neither in the output "
+                                         f"(namespace {namespace}) nor declared external by the configuration",
+                                         object=obj, field=field, value=name))
             return
-        keys = object_data_keys(obj) if obj is not None else self.externals.keys(kind, name)
+        keys = object_data_keys(found) if found is not None else self.externals.keys(kind, name)
         if key is not None and keys is not None and key not in keys and not optional:
-            self.problems.append(f"{where}: {via} reads key {key!r} of {kind} {name!r}, which has no such key "
-                                 f"(keys{'' if obj is not None else ' the configuration declares'}: {sorted(keys)})")
+            self.problems.append(Finding(
+                f"{where}: {via} reads key {key!r} of {kind} {name!r}, which has no such key "
+                f"(keys{'' if found is not None else ' the configuration declares'}: {sorted(keys)})",
+                object=obj, field=key_field, value=key))
 
     def pod(self, workload: Manifest) -> None:
         where, namespace, spec = ref(workload), namespace_of(workload), pod_spec(workload)
+        pod = f"{pod_template_path(workload)}.spec"
         if spec.get("serviceAccountName"):
-            self.require(where, namespace, "ServiceAccount", spec["serviceAccountName"], via="serviceAccountName")
-        for pull_secret in spec.get("imagePullSecrets") or []:
-            self.require(where, namespace, "Secret", pull_secret.get("name"), via="imagePullSecrets")
+            self.require(where, namespace, "ServiceAccount", spec["serviceAccountName"], via="serviceAccountName",
+                         obj=where, field=f"{pod}.serviceAccountName")
+        for number, pull_secret in enumerate(spec.get("imagePullSecrets") or []):
+            self.require(where, namespace, "Secret", pull_secret.get("name"), via="imagePullSecrets",
+                         obj=where, field=f"{pod}.imagePullSecrets[{number}].name")
         volumes = spec.get("volumes") or []
-        for volume, (kind, name, optional) in ((v, s) for v in volumes for s in _volume_sources([v])):
-            self.require(where, namespace, kind, name, via=f"volume {volume['name']!r}", optional=optional)
+        for number, volume in enumerate(volumes):
+            for kind, name, optional in _volume_sources([volume]):
+                self.require(where, namespace, kind, name, via=f"volume {volume['name']!r}", optional=optional,
+                             obj=where, field=f"{pod}.volumes[{number}]")
         claims = [t["metadata"]["name"] for t in workload["spec"].get("volumeClaimTemplates") or []]
         mountable = {v["name"] for v in volumes} | set(claims)
-        for container in containers(spec):
-            at = f"{where} container {container['name']!r}"
-            for mount in container.get("volumeMounts") or []:
+        for path, container in container_paths(spec):
+            at, path = f"{where} container {container['name']!r}", f"{pod}.{path}"
+            for number, mount in enumerate(container.get("volumeMounts") or []):
                 if mount["name"] not in mountable:
-                    self.problems.append(f"{at}: volumeMount {mount['name']!r} is neither a volume nor a "
-                                         f"volumeClaimTemplate of the pod")
-            for var in container.get("env") or []:
+                    self.problems.append(Finding(f"{at}: volumeMount {mount['name']!r} is neither a volume nor a "
+                                                 f"volumeClaimTemplate of the pod", object=where,
+                                                 field=f"{path}.volumeMounts[{number}].name", value=mount["name"]))
+            for number, var in enumerate(container.get("env") or []):
                 value_from = var.get("valueFrom") or {}
                 for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
                     if field in value_from:
-                        key_ref = value_from[field]
+                        key_ref, ref_path = value_from[field], f"{path}.env[{number}].valueFrom.{field}"
                         self.require(at, namespace, kind, key_ref.get("name"), via=f"env {var['name']}",
-                                     optional=bool(key_ref.get("optional")), key=key_ref.get("key"))
-            for source in container.get("envFrom") or []:
+                                     optional=bool(key_ref.get("optional")), key=key_ref.get("key"),
+                                     obj=where, field=f"{ref_path}.name", key_field=f"{ref_path}.key")
+            for number, source in enumerate(container.get("envFrom") or []):
                 for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
                     if field in source:
                         self.require(at, namespace, kind, source[field].get("name"), via="envFrom",
-                                     optional=bool(source[field].get("optional")))
+                                     optional=bool(source[field].get("optional")), obj=where,
+                                     field=f"{path}.envFrom[{number}].{field}.name")
 
 
-def check_object_references(objects: list[Manifest], externals: Externals) -> list[str]:
+def check_object_references(objects: list[Manifest], externals: Externals) -> list[Finding]:
     """Every ConfigMap, Secret, ServiceAccount and PVC a pod names (volumes, env ``valueFrom``,
     ``envFrom``, ``serviceAccountName``, ``imagePullSecrets``) exists in the output (with the key
     read) or is declared external; ``optional: true`` references may be missing. Volume mounts
@@ -359,7 +386,7 @@ def check_object_references(objects: list[Manifest], externals: Externals) -> li
     Includes the pods launched runs get (:func:`launched_run_jobs`): what the run launcher
     names must exist in the namespace runs are launched in.
     """
-    problems: list[str] = []
+    problems: list[Finding] = []
     checker = _References(Index(objects), externals, problems)
     for workload in _pods(objects):
         checker.pod(workload)
@@ -396,56 +423,60 @@ def _mounted_yaml(workload: Manifest, container: Manifest, index: Index) -> Iter
                 yield file.where, env_refs(file.load())
 
 
-def check_mounted_config_env(objects: list[Manifest], externals: Externals) -> list[str]:
+def check_mounted_config_env(objects: list[Manifest], externals: Externals) -> list[Finding]:
     """Every env var a mounted config file (``dagster.yaml``, ``celery.yaml``, ...) reads with
     ``{env: NAME}`` is set in the container that mounts it: by ``env`` or by the ``envFrom`` of
     a ConfigMap or Secret of the output whose data has that key (or an external Secret the
     configuration declares that key of). Includes the pods launched runs get
     (:func:`launched_run_jobs`)."""
     index = Index(objects)
-    problems = []
+    problems: list[Finding] = []
     for workload in _pods(objects):
-        for container in containers(pod_spec(workload)):
+        for path, container in container_paths(pod_spec(workload)):
             provided = _env_names(container, index, namespace_of(workload), externals)
             for file, needed in _mounted_yaml(workload, container, index):
                 for name in sorted(needed - provided):
-                    problems.append(f"{ref(workload)} container {container['name']!r}: {file} reads env "
-                                    f"{name}, which the container does not set")
+                    problems.append(Finding(f"{ref(workload)} container {container['name']!r}: {file} reads env "
+                                            f"{name}, which the container does not set", object=ref(workload),
+                                            field=f"{pod_template_path(workload)}.spec.{path}.env", value=name))
     return problems
 
 
 # ---- hosts and ports --------------------------------------------------------------------------
-def _endpoints(objects: list[Manifest]) -> Iterator[tuple[str, str, str | int, Manifest]]:
-    """``(where, host, port, holder)`` of every network endpoint the config files and the Celery
-    config Secret name."""
+#: ``(where, field, host, port, holder)``: ``field`` is the ConfigMap's or Secret's data key.
+_Endpoint = tuple[str, str, str, str | int, Manifest]
+
+
+def _endpoints(objects: list[Manifest]) -> Iterator[_Endpoint]:
+    """Every network endpoint the config files and the Celery config Secret name."""
     for file in embedded_yaml_files(objects):
-        content = file.load()
+        content, field = file.load(), f"data[{file.key}]"
         for block in iter_mappings_with_key(content, "postgres_db"):
             db = block["postgres_db"]
-            yield f"{file.where} postgres_db", db.get("hostname", ""), db.get("port", 5432), file.config_map
+            yield f"{file.where} postgres_db", field, db.get("hostname", ""), db.get("port", 5432), file.config_map
         for block in iter_mappings_with_key(content, "grpc_server"):
             server = block["grpc_server"]
-            yield (f"{file.where} grpc_server {server.get('location_name')!r}", server.get("host", ""),
+            yield (f"{file.where} grpc_server {server.get('location_name')!r}", field, server.get("host", ""),
                    server.get("port", ""), file.config_map)
         for key in ("broker", "backend", "postgres_url"):
             for block in iter_mappings_with_key(content, key):
                 if isinstance(block[key], str):
-                    yield from _url_endpoints(f"{file.where} {key}", block[key], file.config_map)
+                    yield from _url_endpoints(f"{file.where} {key}", field, block[key], file.config_map)
     for secret in Index(objects).of_kind("Secret"):
         for key in (BROKER_URL_ENV, BACKEND_URL_ENV):
             value = secret_value(secret, key)
             if value is not None:
-                yield from _url_endpoints(f"{ref(secret)}[{key}]", value, secret)
+                yield from _url_endpoints(f"{ref(secret)}[{key}]", f"data[{key}]", value, secret)
 
 
-def _url_endpoints(where: str, url: str, holder: Manifest) -> Iterator[tuple[str, str, str | int, Manifest]]:
+def _url_endpoints(where: str, field: str, url: str, holder: Manifest) -> Iterator[_Endpoint]:
     try:
         endpoint = url_endpoint(url)
     except ValueError as error:  # the message names the scheme, never the credentials
-        yield f"{where} ({error})", "", "", holder
+        yield f"{where} ({error})", field, "", "", holder
         return
     if endpoint is not None:
-        yield where, endpoint[0], endpoint[1], holder
+        yield where, field, endpoint[0], endpoint[1], holder
 
 
 def _service_for_host(host: str, namespace: str) -> tuple[str, str] | None:
@@ -458,25 +489,27 @@ def _service_for_host(host: str, namespace: str) -> tuple[str, str] | None:
     return None
 
 
-def check_network_endpoints(objects: list[Manifest], externals: Externals) -> list[str]:
+def check_network_endpoints(objects: list[Manifest], externals: Externals) -> list[Finding]:
     """Every host and port in ``dagster.yaml`` (PostgreSQL), ``workspace.yaml`` (gRPC) and the
     Celery broker/backend URLs is a Service of the output with that port, or declared external."""
     services = {(namespace_of(s), s["metadata"]["name"]): {p["port"] for p in s["spec"].get("ports") or []}
                 for s in Index(objects).of_kind("Service")}
-    problems = []
-    for where, host, port, holder in _endpoints(objects):
+    problems: list[Finding] = []
+    for where, field, host, port, holder in _endpoints(objects):
         if not host or not isinstance(port, int) or isinstance(port, bool):
-            problems.append(f"{where}: no valid host and port (host {host!r}, port {port!r})")
+            problems.append(Finding(f"{where}: no valid host and port (host {host!r}, port {port!r})",
+                                    object=ref(holder), field=field, value=f"{host}:{port}"))
             continue
         if (host, port) in externals.hosts:
             continue
         service = _service_for_host(host, namespace_of(holder))
         if service is None or service not in services:
-            problems.append(f"{where}: {host}:{port} is neither a Service of the output nor a declared "
-                            "external host")
+            problems.append(Finding(f"{where}: {host}:{port} is neither a Service of the output nor a declared "
+                                    "external host", object=ref(holder), field=field, value=f"{host}:{port}"))
         elif port not in services[service]:
-            problems.append(f"{where}: Service {service[1]!r} has no port {port} (ports: "
-                            f"{sorted(services[service])})")
+            problems.append(Finding(f"{where}: Service {service[1]!r} has no port {port} (ports: "
+                                    f"{sorted(services[service])})", object=ref(holder), field=field,
+                                    value=f"{host}:{port}"))
     return problems
 
 
@@ -649,29 +682,35 @@ def _grants(rule: Manifest, group: str, resource: str, verb: str) -> bool:
                for field, value in (("apiGroups", group), ("resources", resource), ("verbs", verb)))
 
 
-def check_launcher_rbac(objects: list[Manifest]) -> list[str]:
+def check_launcher_rbac(objects: list[Manifest]) -> list[Finding]:
     """The Role bound to each launcher identity grants :data:`LAUNCHER_NEEDS` in the namespace
     runs are launched in; no cluster-wide RBAC; no rule on Secrets; no ``*``."""
     index = Index(objects)
-    problems = [f"{ref(o)}: cluster-wide RBAC (only namespaced Roles are allowed)"
+    problems = [Finding(f"{ref(o)}: cluster-wide RBAC (only namespaced Roles are allowed)", object=ref(o),
+                        field="kind", value=o["kind"])
                 for o in index.of_kind("ClusterRole", "ClusterRoleBinding")]
-    problems += [f"{ref(b)}: binds ClusterRole {b['roleRef']['name']!r} (only namespaced Roles are allowed)"
+    problems += [Finding(f"{ref(b)}: binds ClusterRole {b['roleRef']['name']!r} (only namespaced Roles are allowed)",
+                         object=ref(b), field="roleRef", value=b["roleRef"])
                  for b in index.of_kind("RoleBinding") if b["roleRef"]["kind"] != "Role"]
     for role in index.of_kind("Role"):
         for number, rule in enumerate(role.get("rules") or []):
             for field in ("apiGroups", "resources", "verbs"):
                 if "*" in (rule.get(field) or []):
-                    problems.append(f"{ref(role)}: rule {number} has '*' in {field}")
+                    problems.append(Finding(f"{ref(role)}: rule {number} has '*' in {field}", object=ref(role),
+                                            field=f"rules[{number}].{field}", value=rule[field]))
             if any(r == "secrets" or r.startswith("secrets/") for r in rule.get("resources") or []):
-                problems.append(f"{ref(role)}: rule {number} grants access to secrets")
+                problems.append(Finding(f"{ref(role)}: rule {number} grants access to secrets", object=ref(role),
+                                        field=f"rules[{number}].resources", value=rule["resources"]))
     identities = _launcher_identities(objects, index)
     if not identities:
-        problems.append("no pod runs the run launcher with a ServiceAccount token")
+        problems.append(Finding("no pod runs the run launcher with a ServiceAccount token", object="<output>",
+                                field="spec.template.spec.serviceAccountName", value=None))
     for account_namespace, account, namespace in sorted(identities):
         rules = _bound_rules(index, account_namespace, account, namespace)
         missing = [f"{group or 'core'}/{resource}:{verb}" for (group, resource), verbs in LAUNCHER_NEEDS.items()
                    for verb in verbs if not any(_grants(rule, group, resource, verb) for rule in rules)]
         if missing:
-            problems.append(f"ServiceAccount {account_namespace}/{account} may not, in namespace {namespace}: "
-                            + ", ".join(missing))
+            problems.append(Finding(f"ServiceAccount {account_namespace}/{account} may not, in namespace "
+                                    f"{namespace}: " + ", ".join(missing), object=f"ServiceAccount/{account}",
+                                    field=f"rules of the Roles bound in namespace {namespace}", value=missing))
     return problems

@@ -8,6 +8,7 @@ the Python bindings under ``imports/`` from them), or from any CRD file given ex
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -16,8 +17,12 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
+from kubernetes_validate.utils import all_versions, latest_version, major_minor, schema_contents
+from referencing import Registry, Resource
 
-from .manifests import WORKLOAD_KINDS, Manifest, containers, ref
+from .checks import KUBERNETES_VERSIONS
+from .findings import Finding
+from .manifests import WORKLOAD_KINDS, Manifest, container_paths, pod_template, pod_template_path, ref
 
 __all__ = [
     "KUBERNETES_VERSIONS",
@@ -28,9 +33,6 @@ __all__ = [
     "schema_problems",
 ]
 
-#: The oldest Kubernetes the library targets (its bindings are cdk8s-plus-25) and the newest
-#: the installed kubernetes-validate knows.
-KUBERNETES_VERSIONS = ("1.25.0", "1.37.0")
 
 #: ``(apiVersion, kind)`` -> JSON Schema of a custom resource.
 CrdSchemas = dict[tuple[str, str], dict[str, Any]]
@@ -107,22 +109,58 @@ def crd_files_from_cdk8s_yaml(cdk8s_yaml: Path) -> list[Path]:
     return files
 
 
-def schema_problems(obj: Manifest, version: str, crds: CrdSchemas | None = None) -> list[str]:
+def _path(path: Iterable[Any]) -> str:
+    """``spec.template.spec.containers[0].name`` from a JSON Schema error's path."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path).lstrip(".")
+
+
+def schema_problems(obj: Manifest, version: str, crds: CrdSchemas | None = None) -> list[Finding]:
     """Why ``obj`` is invalid for Kubernetes ``version`` (empty when valid): against its CRD's
     schema if ``crds`` has its kind, else with ``kubernetes_validate.validate(strict=True)``."""
     where = f"{ref(obj)} (Kubernetes {version})"
     crd_schema = (crds or {}).get((obj.get("apiVersion", ""), obj.get("kind", "")))
     if crd_schema is not None:
         validator = jsonschema.Draft202012Validator(crd_schema)
-        return [f"{where}: {'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        return [Finding(f"{where}: {'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}",
+                        object=ref(obj), field=_path(e.absolute_path), value=e.instance)
                 for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))]
-    try:
-        kubernetes_validate.validate(obj, version, strict=True)
-    except kubernetes_validate.ValidationError as error:
-        return [f"{where}: {'.'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"]
-    except kubernetes_validate.SchemaNotFoundError as error:
-        return [f"{where}: {error.message} (a custom resource needs its CRD imported in cdk8s.yaml)"]
+    validator = _builtin_validator(version, str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+    if validator is None:
+        missing = kubernetes_validate.SchemaNotFoundError(version=major_minor(version.removeprefix("v")),
+                                                          kind=obj.get("kind"), api_version=obj.get("apiVersion"))
+        message = missing.message
+        return [Finding(f"{where}: {message} (a custom resource needs its CRD imported in cdk8s.yaml)",
+                        object=ref(obj), field="apiVersion", value=obj.get("apiVersion"))]
+    error = next(iter(validator.iter_errors(obj)), None)  # the first, as kubernetes_validate.validate reports
+    if error is not None:
+        return [Finding(f"{where}: {'.'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}",
+                        object=ref(obj), field=_path(error.absolute_path), value=error.instance)]
     return []
+
+
+@functools.cache
+def _definitions(schema_dir: str, version: str) -> Registry[Any]:
+    definitions = schema_contents(f"kubernetes-json-schema/{schema_dir}/_definitions.json", version)
+    return Resource.from_contents(definitions) @ Registry()
+
+
+@functools.cache
+def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+    """``kubernetes_validate.validate(strict=True)``'s validator for a kind and version (its own
+    schema files, chosen as it chooses them), built once: it reads and parses the definitions
+    file on every call otherwise. ``None`` when it has no schema for the kind."""
+    desired = version.removeprefix("v")
+    if major_minor(desired) > latest_version():
+        raise kubernetes_validate.VersionNotSupportedError(version=major_minor(desired))
+    schema_version = [v for v in all_versions() if major_minor(v) <= major_minor(desired)][-1]
+    schema_dir = f"v{schema_version}-local-strict"
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = schema_contents(f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{group_version}.json", desired)
+    except FileNotFoundError:
+        return None
+    return jsonschema.Draft202012Validator(schema, registry=Resource.from_contents(schema) @ _definitions(
+        schema_dir, desired))
 
 
 # ---- names and labels (k8s.io/apimachinery/pkg/util/validation) ------------------------------
@@ -138,6 +176,8 @@ _NAME_RULES: dict[str, tuple[str, re.Pattern[str], int]] = {
     "StatefulSet": ("a DNS-1123 label", _DNS1123_LABEL, 63),
     # The Job controller puts the Job's name into a pod label (job-name), so at most 63.
     "Job": ("a DNS-1123 subdomain (it becomes the job-name label)", _DNS1123_SUBDOMAIN, 63),
+    # The CronJob controller names each Job <name>-<11 characters> (a job-name label: at most 63).
+    "CronJob": ("a DNS-1123 subdomain (its Jobs add 11 characters)", _DNS1123_SUBDOMAIN, 52),
 }
 _PATH_SEGMENT_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
 
@@ -151,17 +191,19 @@ def _qualified_name_problem(key: str) -> str | None:
     return None
 
 
-def _label_problems(where: str, labels: Mapping[str, Any]) -> Iterator[str]:
+def _label_problems(where: str, obj: Manifest, field: str, labels: Mapping[str, Any]) -> Iterator[Finding]:
     for key, value in labels.items():
         problem = _qualified_name_problem(key)
         if problem:
-            yield f"{where}: label key {key!r} is invalid: {problem}"
+            yield Finding(f"{where}: label key {key!r} is invalid: {problem}", object=ref(obj),
+                          field=f"{field}[{key}]", value=key)
         if not isinstance(value, str) or (value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value))):
-            yield (f"{where}: label {key}={value!r} is invalid: a value is at most 63 alphanumerics, '-', '_' "
-                   "or '.', starting and ending alphanumeric")
+            yield Finding(f"{where}: label {key}={value!r} is invalid: a value is at most 63 alphanumerics, '-', "
+                          "'_' or '.', starting and ending alphanumeric", object=ref(obj), field=f"{field}[{key}]",
+                          value=value)
 
 
-def name_problems(obj: Manifest) -> list[str]:
+def name_problems(obj: Manifest) -> list[Finding]:
     """What the API server rejects beyond the OpenAPI schema: ``metadata.name`` per kind, label
     keys and values (object, pod template, selector), annotation keys, container and volume
     names (DNS-1123 labels) and container port names (IANA service names)."""
@@ -169,36 +211,47 @@ def name_problems(obj: Manifest) -> list[str]:
     metadata = obj.get("metadata") or {}
     name = str(metadata.get("name", ""))
     kind = obj.get("kind", "")
-    problems = []
+    problems: list[Finding] = []
     if kind in _PATH_SEGMENT_KINDS:
         if name in ("", ".", "..") or "/" in name or "%" in name:
-            problems.append(f"{where}: name must not be empty, '.', '..' or contain '/' or '%'")
+            problems.append(Finding(f"{where}: name must not be empty, '.', '..' or contain '/' or '%'",
+                                    object=where, field="metadata.name", value=name))
     else:
         rule, pattern, limit = _NAME_RULES.get(kind, ("a DNS-1123 subdomain", _DNS1123_SUBDOMAIN, 253))
         if len(name) > limit or not pattern.fullmatch(name):
-            problems.append(f"{where}: name ({len(name)} characters) must be {rule} of at most {limit} characters")
-    problems += _label_problems(where, metadata.get("labels") or {})
+            problems.append(Finding(f"{where}: name ({len(name)} characters) must be {rule} of at most {limit} "
+                                    "characters", object=where, field="metadata.name", value=name))
+    problems += _label_problems(where, obj, "metadata.labels", metadata.get("labels") or {})
     for key in metadata.get("annotations") or {}:
         problem = _qualified_name_problem(key)
         if problem:
-            problems.append(f"{where}: annotation key {key!r} is invalid: {problem}")
+            problems.append(Finding(f"{where}: annotation key {key!r} is invalid: {problem}", object=where,
+                                    field=f"metadata.annotations[{key}]", value=key))
     if kind not in WORKLOAD_KINDS:
         return problems
     selector = obj["spec"].get("selector") or {}
-    problems += _label_problems(f"{where} selector", selector.get("matchLabels") or {})
-    template = obj["spec"]["template"]
-    problems += _label_problems(f"{where} pod template", (template.get("metadata") or {}).get("labels") or {})
+    problems += _label_problems(f"{where} selector", obj, "spec.selector.matchLabels",
+                                selector.get("matchLabels") or {})
+    template, at = pod_template(obj), pod_template_path(obj)
+    problems += _label_problems(f"{where} pod template", obj, f"{at}.metadata.labels",
+                                (template.get("metadata") or {}).get("labels") or {})
     spec = template["spec"]
-    for volume in spec.get("volumes") or []:
+    for number, volume in enumerate(spec.get("volumes") or []):
         if len(volume["name"]) > 63 or not _DNS1123_LABEL.fullmatch(volume["name"]):
-            problems.append(f"{where}: volume name {volume['name']!r} must be a DNS-1123 label")
-    for container in containers(spec):
+            problems.append(Finding(f"{where}: volume name {volume['name']!r} must be a DNS-1123 label",
+                                    object=where, field=f"{at}.spec.volumes[{number}].name",
+                                    value=volume["name"]))
+    for path, container in container_paths(spec):
+        path = f"{at}.spec.{path}"
         if len(container["name"]) > 63 or not _DNS1123_LABEL.fullmatch(container["name"]):
-            problems.append(f"{where}: container name {container['name']!r} must be a DNS-1123 label")
-        for port in container.get("ports") or []:
+            problems.append(Finding(f"{where}: container name {container['name']!r} must be a DNS-1123 label",
+                                    object=where, field=f"{path}.name", value=container["name"]))
+        for number, port in enumerate(container.get("ports") or []):
             port_name = port.get("name")
             if port_name is not None and (len(port_name) > 15 or not _PORT_NAME.fullmatch(port_name)
                                           or "--" in port_name or not re.search("[a-z]", port_name)):
-                problems.append(f"{where}: container {container['name']!r} port name {port_name!r} must be an "
-                                "IANA service name (at most 15 lower-case alphanumerics or '-', with a letter)")
+                problems.append(Finding(
+                    f"{where}: container {container['name']!r} port name {port_name!r} must be an IANA service "
+                    "name (at most 15 lower-case alphanumerics or '-', with a letter)", object=where,
+                    field=f"{path}.ports[{number}].name", value=port_name))
     return problems

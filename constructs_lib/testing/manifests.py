@@ -12,7 +12,10 @@ import yaml
 
 Manifest = dict[str, Any]
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
+#: Kinds that run pods from a pod template (a CronJob's is ``spec.jobTemplate.spec.template``).
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+#: Workload kinds without a selector of their own (the Job controller generates one).
+UNSELECTED_KINDS = ("Job", "CronJob")
 #: Where kubectl puts an object without ``metadata.namespace`` (no ``-n``, default context).
 DEFAULT_NAMESPACE = "default"
 #: Ports a URL without an explicit port connects to.
@@ -47,9 +50,17 @@ def workloads(objects: list[Manifest]) -> list[Manifest]:
     return [o for o in objects if o["kind"] in WORKLOAD_KINDS]
 
 
+def pod_template_path(workload: Manifest) -> str:
+    """Where the workload's pod template is: ``spec.template``, a CronJob's
+    ``spec.jobTemplate.spec.template``."""
+    return "spec.jobTemplate.spec.template" if workload["kind"] == "CronJob" else "spec.template"
+
+
 def pod_template(workload: Manifest) -> Manifest:
     """The workload's pod template (the object itself, not a copy)."""
-    template: Manifest = workload["spec"]["template"]
+    template: Manifest = workload
+    for step in pod_template_path(workload).split("."):
+        template = template[step]
     return template
 
 
@@ -165,3 +176,10 @@ def url_endpoint(url: str) -> tuple[str, int] | None:
     if port is None:
         raise ValueError(f"no port in {parts.scheme}:// URL and no default known")
     return parts.hostname, port
+
+
+def container_paths(spec: Mapping[str, Any], *, init: bool = True) -> Iterator[tuple[str, Manifest]]:
+    """``(path in the pod spec, container)`` in :func:`containers`' order: ``initContainers[0]``..."""
+    for field in ("initContainers", "containers") if init else ("containers",):
+        for number, container in enumerate(spec.get(field) or []):
+            yield f"{field}[{number}]", container
