@@ -15,6 +15,9 @@ from constructs_lib import VARIANTS, DagsterChart, DagsterSystemConfig, Password
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+#: pytester runs user-style test sessions against the testing kit's plugin (tests/test_testing_kit.py).
+pytest_plugins = ["pytester"]
+
 #: Passwords every test synthesizes with; tests assert they never leave the Secrets.
 TEST_PASSWORDS = Passwords(postgresql="pg-secret-0xPG", rabbitmq="mq-secret-0xMQ", redis="redis-secret-0xRD")
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,7 @@ and planted defects in one subprocess per test session.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +18,18 @@ import pytest
 import yaml
 
 from constructs_lib import DAGSTER_VERSION, VARIANTS, CeleryK8sRunLauncher
-from constructs_lib.testing import dagster_check
+from constructs_lib.testing import DagsterCheckError
+from constructs_lib.testing.checks import DAGSTER_FILE_KINDS, run_dagster_checker
 
 from .conftest import ROOT
 from .validation.manifests import EmbeddedYaml, embedded_yaml_files
 from .validation.variants import variant_config, variant_objects
 
 DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
-CHECKER = Path(dagster_check.__file__)
 MISSING_VENV = (f"{DAGSTER_PYTHON} does not exist: run `bash scripts/dagster-venv.sh` to create the pinned "
                 "Dagster virtualenv these tests validate with")
 #: ConfigMap key -> the checker's kind of file.
-FILE_KINDS = {"dagster.yaml": "instance", "workspace.yaml": "workspace", "celery.yaml": "celery"}
+FILE_KINDS = DAGSTER_FILE_KINDS
 VENV_SCRIPT = ROOT / "scripts" / "dagster-venv.sh"
 
 
@@ -137,21 +134,16 @@ def config_files(outdir: Path) -> list[ConfigFile]:
 
 
 def run_dagster_check(files: list[ConfigFile], workdir: Path, python: Path = DAGSTER_PYTHON) -> DagsterRun:
-    """Run the checker on ``files`` in one ``python`` process (isolated from the caller's env)."""
+    """Run the checker on ``files`` in one ``python`` process (the package's runner, which the
+    ``dagster_checks`` fixture uses too)."""
     run = DagsterRun(files=files)
     if not python.exists():
         run.error = MISSING_VENV
         return run
-    (workdir / "dagster_home").mkdir(parents=True, exist_ok=True)
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(workdir), "LANG": "C.UTF-8",
-           "DAGSTER_HOME": str(workdir / "dagster_home")}
-    args = [arg for f in files for arg in (f"--{f.kind}", str(f.path))]
-    process = subprocess.run([str(python), "-I", str(CHECKER), "--json", *args], capture_output=True,
-                             text=True, env=env, cwd=workdir, timeout=600, check=False)
     try:
-        report = json.loads(process.stdout)
-    except json.JSONDecodeError:
-        run.error = f"{CHECKER.name} exited {process.returncode} without a report:\n{process.stderr[-3000:]}"
+        report = run_dagster_checker([(f.kind, f.path) for f in files], workdir, python)
+    except DagsterCheckError as error:
+        run.error = str(error)
         return run
     run.versions = report["versions"]
     run.results = {r["path"]: r for r in report["results"]}

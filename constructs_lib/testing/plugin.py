@@ -1,0 +1,121 @@
+"""pytest plugin of dagster-cdk8s (entry point ``pytest11``, loaded wherever the package is
+installed; ``-p no:dagster_cdk8s`` turns it off). Fixtures:
+
+- ``dagster_snapshot``: a syrupy snapshot storing a chart as one key-sorted YAML file
+  (``assert chart == dagster_snapshot``; ``pytest --snapshot-update`` writes it).
+- ``dagster_checks``: ``dagster_checks(chart)`` runs :func:`~.checks.check` (cross references,
+  strict schemas of every Kubernetes version) and then :func:`~.checks.check_dagster`, and
+  fails the test with every finding; it returns the synthesized objects. Without Dagster,
+  the test is skipped after the other checks pass, saying how to enable the Dagster checks.
+
+Settings (pytest ini): ``dagster_python`` (a Python with the Dagster you deploy, e.g. a
+virtualenv's ``bin/python``; relative to the rootdir), ``dagster_kubernetes_versions``,
+``dagster_cdk8s_yaml`` (whose imported CRD files validate custom resources; default: the
+rootdir's ``cdk8s.yaml`` when there is one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .crossref import Externals
+    from .findings import Finding
+    from .manifests import Manifest
+    from .synth import Synthesizable
+
+INSTALL_HINT = "pip install 'dagster-cdk8s[testing]'"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("dagster_python", "dagster-cdk8s: a Python with Dagster for Dagster's own config checks "
+                  "(relative to the rootdir); default: this Python if it has Dagster", default="")
+    parser.addini("dagster_kubernetes_versions", "dagster-cdk8s: Kubernetes versions to validate against "
+                  "(default: 1.25.0 1.37.0)", type="args", default=[])
+    parser.addini("dagster_cdk8s_yaml", "dagster-cdk8s: the cdk8s.yaml whose imported CRDs validate custom "
+                  "resources (default: the rootdir's cdk8s.yaml, if any)", default="")
+
+
+def _report(findings: Sequence[Finding], count: int) -> str:
+    lines = [f"dagster_checks: {len(findings)} finding(s) in {count} objects"]
+    for finding in findings:
+        lines += [f"[{finding.check}] {finding}",
+                  f"    object: {finding.object}  field: {finding.field}  value: {finding.value!r}"]
+    return "\n".join(lines)
+
+
+class DagsterChecks:
+    """The ``dagster_checks`` fixture: call it with a chart, an app or synthesized objects."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        root = Path(config.rootpath)
+        python = str(config.getini("dagster_python"))
+        self.python: Path | None = root / python if python else None
+        self.kubernetes_versions: tuple[str, ...] = tuple(config.getini("dagster_kubernetes_versions"))
+        cdk8s_yaml = str(config.getini("dagster_cdk8s_yaml"))
+        self.cdk8s_yaml: Path | None = root / cdk8s_yaml if cdk8s_yaml else (
+            root / "cdk8s.yaml" if (root / "cdk8s.yaml").is_file() else None)
+
+    def crd_files(self) -> list[Path]:
+        from .k8s_schema import crd_files_from_cdk8s_yaml
+
+        return crd_files_from_cdk8s_yaml(self.cdk8s_yaml) if self.cdk8s_yaml else []
+
+    def findings(self, target: Synthesizable, *, externals: Externals | None = None,
+                 kubernetes_versions: Sequence[str] | None = None, crds: Iterable[Path | str] | None = None,
+                 skip: Collection[str] = ()) -> list[Finding]:
+        """What :func:`~.checks.check` finds (with this session's settings), without failing."""
+        from .checks import KUBERNETES_VERSIONS, check
+
+        versions = kubernetes_versions or self.kubernetes_versions or KUBERNETES_VERSIONS
+        return check(target, kubernetes_versions=versions, externals=externals,
+                     crds=self.crd_files() if crds is None else crds, skip=skip)
+
+    def __call__(self, target: Synthesizable, *, externals: Externals | None = None,
+                 kubernetes_versions: Sequence[str] | None = None, crds: Iterable[Path | str] | None = None,
+                 skip: Collection[str] = (), dagster: bool = True) -> list[Manifest]:
+        """Fail the test with every finding of :func:`~.checks.check`, then of
+        :func:`~.checks.check_dagster` (unless ``dagster=False``); returns the objects."""
+        from .checks import DagsterNotAvailable, check_dagster, externals_of, merge_externals
+        from .synth import synth
+
+        declared = externals_of(target) if externals is None else merge_externals(externals_of(target), externals)
+        objects = synth(target)
+        findings = self.findings(objects, externals=declared, kubernetes_versions=kubernetes_versions,
+                                 crds=crds, skip=skip)
+        if findings:
+            pytest.fail(_report(findings, len(objects)), pytrace=False)
+        if dagster:
+            try:
+                findings = check_dagster(objects, python=self.python)
+            except DagsterNotAvailable as reason:
+                pytest.skip(f"the Kubernetes checks passed; {reason}")
+            if findings:
+                pytest.fail(_report(findings, len(objects)), pytrace=False)
+        return objects
+
+
+@pytest.fixture
+def dagster_checks(pytestconfig: pytest.Config) -> DagsterChecks:
+    """``dagster_checks(chart)``: the checks dagster-cdk8s runs on its own charts, on yours."""
+    try:
+        import kubernetes_validate  # noqa: F401
+    except ImportError:
+        pytest.fail(f"dagster_checks needs kubernetes-validate: {INSTALL_HINT}", pytrace=False)
+    return DagsterChecks(pytestconfig)
+
+
+@pytest.fixture
+def dagster_snapshot(request: pytest.FixtureRequest) -> Any:
+    """``assert chart == dagster_snapshot``: the chart as one key-sorted YAML snapshot file."""
+    try:
+        snapshot = request.getfixturevalue("snapshot")
+    except pytest.FixtureLookupError:
+        pytest.fail(f"dagster_snapshot needs syrupy: {INSTALL_HINT}", pytrace=False)
+    from .snapshot import DagsterYamlSnapshot
+
+    return snapshot.use_extension(DagsterYamlSnapshot)
