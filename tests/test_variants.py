@@ -1,28 +1,16 @@
-"""One readable YAML snapshot per deployment variant (what `main.py --variant X` writes)."""
+"""One readable YAML snapshot per deployment variant, with the plugin's ``dagster_snapshot``
+(``constructs_lib.testing``: keys sorted, ``apiVersion``/``kind``/``metadata`` first)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from constructs_lib import VARIANTS
 
-from .conftest import synth_variant_yaml
-
-
-class YamlSnapshot(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
-    file_extension = "yaml"
-
-
-@pytest.fixture
-def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    return snapshot.use_extension(YamlSnapshot)
+from .validation.variants import variant_objects
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_variant_snapshot(name: str, tmp_path: Path, snapshot_yaml: SnapshotAssertion) -> None:
-    assert synth_variant_yaml(name, tmp_path) == snapshot_yaml
+def test_variant_snapshot(name: str, dagster_snapshot: SnapshotAssertion) -> None:
+    assert variant_objects(name) == dagster_snapshot
