@@ -1,0 +1,82 @@
+"""Issue #14, done when: ``pip install 'dagster-cdk8s[testing]'`` in a fresh virtualenv gives
+a user the fixtures. Builds the wheel of this repository, installs it with the ``testing``
+extra from PyPI into a new virtualenv, and runs the README's user test and the example's test
+there (nothing of this checkout on ``sys.path``).
+
+Wall time: about 1-3 minutes (the wheel build and the downloads dominate); needs PyPI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from .conftest import ROOT
+
+EXAMPLES = ROOT / "examples" / "python"
+DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
+
+
+def run(args: list[str | Path], *, cwd: Path, env: dict[str, str] | None = None,
+        timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    process = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
+                             timeout=timeout, check=False)
+    assert process.returncode == 0, (
+        f"{' '.join(map(str, args))} exited {process.returncode}:\n{process.stdout[-3000:]}\n{process.stderr[-3000:]}")
+    return process
+
+
+def readme_user_test() -> str:
+    """The complete user test the README's "Testing your chart" section shows."""
+    section = ROOT.joinpath("README.md").read_text().split("## Testing your chart", 1)[1].split("\n## ", 1)[0]
+    [test] = [block for block in re.findall(r"```python\n(.*?)```", section, re.S) if "def test_" in block]
+    return test
+
+
+def test_a_fresh_virtualenv_gets_the_fixtures_from_the_wheel(tmp_path: Path) -> None:
+    source = tmp_path / "source"  # only what the wheel is built from: no build/ in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "wheels", source],
+        cwd=tmp_path)
+    [wheel] = (tmp_path / "wheels").glob("dagster_cdk8s-*.whl")
+
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", venv], cwd=tmp_path)
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", f"{wheel}[testing]"], cwd=tmp_path)
+
+    project = tmp_path / "project"  # a user's repository
+    (project / "tests").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "analytics_chart.py", project / "analytics_chart.py")
+    (project / "my_platform.py").write_text(textwrap.dedent('''
+        import analytics_chart
+
+        def build(app):
+            return analytics_chart.build(app, pg_password="test-only-password")
+    '''))
+    (project / "tests" / "test_my_chart.py").write_text(readme_user_test())
+    shutil.copy(EXAMPLES / "test_analytics_chart.py", project / "tests" / "test_analytics_chart.py")
+    (project / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
+
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "DAGSTER_CDK8S_PYTHON": str(DAGSTER_PYTHON)}
+    pytest_args: list[str | Path] = [venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", "-rs"]
+    first = run([*pytest_args, "--snapshot-update"], cwd=project, env=env)
+    assert "plugins: dagster-cdk8s-0.1.0, syrupy-" in first.stdout, first.stdout
+    assert "2 passed" in first.stdout and "2 snapshots generated" in first.stdout, first.stdout
+    assert sorted(p.name for p in (project / "tests" / "__snapshots__").rglob("*.yaml")) == [
+        "test_analytics_chart.yaml", "test_my_chart.yaml"]
+    again = run(pytest_args, cwd=project, env=env)
+    assert "2 passed" in again.stdout and "2 snapshots passed" in again.stdout, again.stdout
+
+    without_dagster = run(pytest_args, cwd=project, env={k: v for k, v in env.items() if k != "DAGSTER_CDK8S_PYTHON"})
+    assert "2 skipped" in without_dagster.stdout, without_dagster.stdout
+    assert "the Kubernetes checks passed; Dagster is not installed in this environment" in without_dagster.stdout
