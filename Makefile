@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema dagster-venv smoke-deps
+.PHONY: synth test lint install schema imports dagster-venv smoke-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ synth: $(BIN)/.installed
 # Regenerate the JSON schema of the accepted Helm values after changing the values model.
 schema: $(BIN)/.installed
 	$(BIN)/python -c "from constructs_lib.helm.schema import write; print(write())"
+
+# Regenerate the typed bindings in imports/ from the CRDs cdk8s.yaml imports (KEDA's, read
+# offline from ../shared/crds); commit the result. Packaged as constructs_lib._imports.
+imports: node_modules/.installed
+	rm -rf imports/keda_*
+	npx cdk8s import
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -24,12 +24,15 @@ from .validation.k8s_schema import (
 from .validation.manifests import Manifest
 from .validation.variants import variant_config, variant_objects
 
-KEDA_CRD = Path(__file__).parent / "data" / "keda.sh_scaledobjects.yaml"
+#: KEDA's CRDs, beside the repository (CI puts shared/ next to the clone).
+SHARED_CRDS = ROOT.parent / "shared" / "crds"
+KEDA_CRD = SHARED_CRDS / "keda.sh_scaledobjects.yaml"
+KEDA_KINDS = [("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication")]
 
 
 @pytest.fixture(scope="module")
 def project_crds() -> CrdSchemas:
-    """Schemas of the CRDs the project imports (none today: ``imports: []``)."""
+    """Schemas of the CRDs the project imports in ``cdk8s.yaml`` (KEDA's)."""
     return load_crd_schemas(crd_files_from_cdk8s_yaml(ROOT / "cdk8s.yaml"))
 
 
@@ -176,9 +179,10 @@ def scaled_object() -> Manifest:
     }
 
 
-def test_the_project_imports_no_crd_today(project_crds: CrdSchemas) -> None:
-    """If this fails, a CRD was imported: the variant test above now validates its kinds."""
-    assert project_crds == {}
+def test_the_project_imports_kedas_crds_from_shared(project_crds: CrdSchemas) -> None:
+    """The variant test above validates KEDA's kinds against these (read from ../shared/crds)."""
+    assert sorted(project_crds) == KEDA_KINDS
+    assert crd_files_from_cdk8s_yaml(ROOT / "cdk8s.yaml") == sorted(SHARED_CRDS.resolve().glob("keda.sh_*.yaml"))
 
 
 def test_a_custom_resource_validates_against_its_crd(keda_crds: CrdSchemas) -> None:
