@@ -1,5 +1,6 @@
 """dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
 
+from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSettings
 from .connections import PG_PASSWORD_ENV, BrokerConnection, PostgresConnection
@@ -56,6 +57,7 @@ __all__ = [
     "VARIANTS",
     "AzureBlobComputeLogs",
     "BrokerConnection",
+    "CeleryAutoscaler",
     "CeleryConfigSecret",
     "CeleryK8sRunLauncher",
     "CeleryQueue",
@@ -96,6 +98,7 @@ __all__ = [
     "PostgreSql",
     "PostgreSqlSettings",
     "PostgresConnection",
+    "QueueAutoscaling",
     "QueuedRunCoordinator",
     "RabbitMq",
     "RabbitMqSettings",
@@ -108,6 +111,7 @@ __all__ = [
     "RunMonitoring",
     "RunRetries",
     "S3ComputeLogs",
+    "ScaledQueue",
     "SecretKeyRef",
     "Threading",
     "UserCodeDeployment",

@@ -1,4 +1,5 @@
-"""Celery workers: per queue a Deployment and its ``celery.yaml`` ConfigMap."""
+"""Celery workers: per queue a Deployment and its ``celery.yaml`` ConfigMap, and KEDA
+autoscaling for the queues that ask for it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import cdk8s
 from constructs import Construct
 
 from ._dagster_pod import db_wait_container, system_env_from
 from ._manifest import Json, manifest
+from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_str_mapping, check_unique
@@ -49,13 +52,15 @@ class CeleryQueue:
 
     Args:
         name: queue name (a DNS-1123 label: it names the Deployment and ConfigMap).
-        replicas: worker pods: the queue's width. @default 1
+        replicas: worker pods: the queue's width (ignored with ``autoscaling``). @default 1
         labels: extra pod labels of this queue's workers. @default none
         node_selector: merged over the pool's. @default none
         config_source: Celery settings merged over the pool's shared ones. @default none
         additional_celery_args: Celery worker arguments (``--concurrency 16`` ...), passed after
             ``--`` to ``dagster-celery worker start`` (a click command that hands what follows
             ``--`` to ``celery worker``), as the chart does. @default none
+        autoscaling: scale the workers with the queue's length (KEDA); the Deployment then
+            leaves ``replicas`` to KEDA. @default none (a fixed ``replicas``)
     """
 
     name: str
@@ -64,6 +69,7 @@ class CeleryQueue:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     config_source: Mapping[str, Any] = field(default_factory=dict)
     additional_celery_args: Sequence[str] = ()
+    autoscaling: QueueAutoscaling | None = None
 
     def __post_init__(self) -> None:
         check_dns1123_label("CeleryQueue.name", self.name, max_length=40)
@@ -76,6 +82,8 @@ class CeleryQueue:
                 isinstance(a, str) for a in self.additional_celery_args):
             raise ConfigError(f"CeleryQueue({self.name}).additional_celery_args",
                               self.additional_celery_args, "a list of strings")
+        if self.autoscaling is not None and not isinstance(self.autoscaling, QueueAutoscaling):
+            raise ConfigError(f"CeleryQueue({self.name}).autoscaling", self.autoscaling, "a QueueAutoscaling or None")
 
 
 def _default_queues() -> tuple[CeleryQueue, ...]:
@@ -119,6 +127,7 @@ class CeleryWorkerPool(Construct):
 
     Attributes:
         queue_names, deployment_names, config_map_names.
+        autoscaler: the KEDA objects of the autoscaled queues (``None`` when no queue is).
     """
 
     def __init__(
@@ -194,4 +203,15 @@ class CeleryWorkerPool(Construct):
             )
             add_deployment(self, f"deployment-{queue.name}", name=release.celery_workers(queue.name),
                            labels=release.labels(_COMPONENT, queue=queue.name), selector=selector,
-                           replicas=queue.replicas, template=template, options=options)
+                           replicas=None if queue.autoscaling else queue.replicas, template=template,
+                           options=options)
+        self.autoscaler: CeleryAutoscaler | None = None
+        scaled = [ScaledQueue(queue=q.name, deployment_name=release.celery_workers(q.name), autoscaling=q.autoscaling)
+                  for q in s.queues if q.autoscaling is not None]
+        if scaled:
+            if broker is None:
+                raise ConfigError(f"CeleryQueue({scaled[0].queue}).autoscaling", scaled[0].autoscaling,
+                                  "None, or a broker connection on the instance's CeleryConfigSecret: KEDA reads the "
+                                  "queue's length from the broker")
+            self.autoscaler = CeleryAutoscaler(self, "autoscaler", release=release, broker=broker, queues=scaled,
+                                               namespace=cdk8s.Chart.of(self).namespace)

@@ -85,14 +85,20 @@ class BrokerConnection:
     Args:
         broker_url: Celery broker URL (``pyamqp://...``, ``redis://...``).
         backend_url: Celery result backend URL. @default ``rpc://``
-        host: host to wait for before Celery starts. @default none (no wait)
+        host: host to wait for before Celery starts (and that queue-length autoscaling reads).
+            @default none (no wait)
         port: port to wait for. @default none
+        username_secret: the Secret key holding the broker's user name, for readers of the broker
+            other than Celery (KEDA). @default none
+        password_secret: the Secret key holding the broker's password, for the same. @default none
     """
 
     broker_url: str
     backend_url: str = "rpc://"
     host: str | None = None
     port: int | None = None
+    username_secret: SecretKeyRef | None = None
+    password_secret: SecretKeyRef | None = None
 
     def __post_init__(self) -> None:
         check_non_empty("BrokerConnection.broker_url", self.broker_url)
@@ -104,3 +110,7 @@ class BrokerConnection:
             raise ConfigError("BrokerConnection.port", self.port, "given together with host")
         if self.port is not None:
             check_port("BrokerConnection.port", self.port)
+        for name in ("username_secret", "password_secret"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, SecretKeyRef):
+                raise ConfigError(f"BrokerConnection.{name}", value, "a SecretKeyRef(name=..., key=...) or None")

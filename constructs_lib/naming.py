@@ -93,6 +93,12 @@ class Release:
     def redis_secret(self) -> str:
         return f"{self.name}-redis"
 
+    # ---- KEDA ---------------------------------------------------------------------------
+    @property
+    def celery_broker_trigger_authentication(self) -> str:
+        """The TriggerAuthentication with the Celery broker's credentials (queue autoscaling)."""
+        return self._n("celery-broker")
+
     # ---- workloads and Services ---------------------------------------------------------
     @property
     def webserver(self) -> str:

@@ -18,6 +18,7 @@ from .workload import SecretKeyRef, WorkloadOptions, build_container
 __all__ = ["RabbitMq", "RabbitMqSettings"]
 
 RABBITMQ_PASSWORD_KEY = "rabbitmq-password"
+RABBITMQ_USERNAME_KEY = "rabbitmq-username"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,9 +60,11 @@ class RabbitMq(Construct):
     """Bundled RabbitMQ: StatefulSet, Service (AMQP + management), password Secret.
 
     Attributes:
-        connection: the Celery broker (``pyamqp://``) with the ``rpc://`` backend.
+        connection: the Celery broker (``pyamqp://``) with the ``rpc://`` backend; it carries
+            the Secret keys below.
         service_name / port: the AMQP Service.
-        secret_name: the Secret holding the password.
+        secret_name: the Secret holding the user name and password.
+        username_secret / password_secret: their Secret keys (the server reads both from there).
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
@@ -72,22 +75,26 @@ class RabbitMq(Construct):
         self.port = s.port
         secret = SecretKeyRef(name=release.rabbitmq_secret, key=RABBITMQ_PASSWORD_KEY)
         self.secret_name = secret.name
+        self.password_secret = secret
+        self.username_secret = SecretKeyRef(name=secret.name, key=RABBITMQ_USERNAME_KEY)
         manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("rabbitmq"),
-                 body={"type": "Opaque", "data": secret_data({secret.key: s.password})})
+                 body={"type": "Opaque", "data": secret_data({self.username_secret.key: s.username,
+                                                              secret.key: s.password})})
         user, password = quote(s.username, safe=""), quote(s.password, safe="")
         self.connection = BrokerConnection(
             broker_url=f"pyamqp://{user}:{password}@{self.service_name}:{s.port}//",
             backend_url="rpc://",
             host=self.service_name,
             port=s.port,
+            username_secret=self.username_secret,
+            password_secret=self.password_secret,
         )
         diagnostics = ["rabbitmq-diagnostics", "-q"]
         container = build_container(
             name="rabbitmq",
             image=s.image,
             options=s.options,
-            env=[{"name": "RABBITMQ_DEFAULT_USER", "value": s.username},
-                 secret.env("RABBITMQ_DEFAULT_PASS")],
+            env=[self.username_secret.env("RABBITMQ_DEFAULT_USER"), secret.env("RABBITMQ_DEFAULT_PASS")],
             ports=[{"name": "amqp", "containerPort": 5672, "protocol": "TCP"},
                    {"name": "stats", "containerPort": 15672, "protocol": "TCP"}],
             readiness_probe={"exec": {"command": [*diagnostics, "check_port_connectivity"]},

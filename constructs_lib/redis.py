@@ -61,11 +61,14 @@ class RedisSettings:
 
 
 class Redis(Construct):
-    """Redis for Celery: a bundled StatefulSet + Service + Secret, or only a connection.
+    """Redis for Celery: a bundled StatefulSet + Service, or only a connection; and with a
+    password, the password Secret (also for an external Redis: readers of the broker other than
+    Celery, such as KEDA, take credentials only from a Secret).
 
     Attributes:
-        connection: broker and backend URLs (``redis://``).
+        connection: broker and backend URLs (``redis://``); it carries ``password_secret``.
         service_name / port: the Service (bundled) or external host.
+        password_secret: the Secret key holding the password (``None`` without a password).
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
@@ -76,17 +79,21 @@ class Redis(Construct):
         self.port = s.port
         auth = f":{quote(s.password, safe='')}@" if s.password else ""
         base = f"redis://{auth}{self.service_name}:{s.port}"
+        self.password_secret: SecretKeyRef | None = None
+        if s.password:
+            self.password_secret = SecretKeyRef(name=release.redis_secret, key=REDIS_PASSWORD_KEY)
+            manifest(self, "secret", "Secret", name=self.password_secret.name, labels=release.labels("redis"),
+                     body={"type": "Opaque", "data": secret_data({self.password_secret.key: s.password})})
         self.connection = BrokerConnection(broker_url=f"{base}/{s.broker_db}",
                                            backend_url=f"{base}/{s.backend_db}",
-                                           host=self.service_name, port=s.port)
+                                           host=self.service_name, port=s.port,
+                                           password_secret=self.password_secret)
         if not s.bundled:
             return
         env = []
         args = ["redis-server", "--appendonly", "yes", "--dir", "/data"]
-        if s.password:
-            secret = SecretKeyRef(name=release.redis_secret, key=REDIS_PASSWORD_KEY)
-            manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("redis"),
-                     body={"type": "Opaque", "data": secret_data({secret.key: s.password})})
+        if self.password_secret is not None:
+            secret = self.password_secret
             # The kubelet expands $(REDIS_PASSWORD); the manifest never holds the password.
             env = [secret.env("REDIS_PASSWORD"), secret.env("REDISCLI_AUTH")]
             args += ["--requirepass", "$(REDIS_PASSWORD)"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .celery_autoscaler import QueueAutoscaling
 from .celery_worker_pool import CeleryQueue, CeleryWorkersSettings
 from .connections import BrokerConnection
 from .dagit_service import WebserverSettings
@@ -58,6 +59,24 @@ def celery_redis(p: Passwords) -> DagsterSystemConfig:
             CeleryQueue(name="dagster", replicas=2),
             CeleryQueue(name="high-priority", replicas=1, config_source={"worker_prefetch_multiplier": 1},
                         additional_celery_args=["--concurrency", "2"]),
+        ]),
+        flower=FlowerSettings(),
+        migrate=MigrateSettings(),
+    )
+
+
+def celery_autoscaling(p: Passwords) -> DagsterSystemConfig:
+    """Celery-on-K8s with RabbitMQ whose queues' workers KEDA scales with the queues' length."""
+    return DagsterSystemConfig(
+        namespace="dagster",
+        postgresql=PostgreSqlSettings(password=p.postgresql),
+        run_launcher=CeleryK8sRunLauncher(),
+        broker=RabbitMqSettings(password=p.rabbitmq),
+        celery_workers=CeleryWorkersSettings(queues=[
+            CeleryQueue(name="dagster", autoscaling=QueueAutoscaling(min_replicas=1, max_replicas=10)),
+            CeleryQueue(name="backfills", autoscaling=QueueAutoscaling(
+                min_replicas=0, max_replicas=20, target_queue_length=10, activation_queue_length=2,
+                polling_interval=15, cooldown_period=600)),
         ]),
         flower=FlowerSettings(),
         migrate=MigrateSettings(),
@@ -123,6 +142,7 @@ def multi_location(p: Passwords) -> DagsterSystemConfig:
 VARIANTS: dict[str, Callable[[Passwords], DagsterSystemConfig]] = {
     "celery-rabbitmq": celery_rabbitmq,
     "celery-redis": celery_redis,
+    "celery-autoscaling": celery_autoscaling,
     "k8s": k8s,
     "custom-launcher": custom_launcher,
     "external": external,

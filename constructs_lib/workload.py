@@ -381,15 +381,16 @@ def add_deployment(
     name: str,
     labels: Mapping[str, str],
     selector: Mapping[str, str],
-    replicas: int,
+    replicas: int | None,
     template: Json,
     options: WorkloadOptions,
     strategy: Json | None = None,
 ) -> Any:
-    """A Deployment whose selector is exactly ``selector`` (which the pod template carries)."""
+    """A Deployment whose selector is exactly ``selector`` (which the pod template carries);
+    ``replicas=None`` leaves the count to an autoscaler."""
     from ._manifest import manifest
 
-    spec: Json = {"replicas": replicas}
+    spec: Json = {} if replicas is None else {"replicas": replicas}
     if strategy:
         spec["strategy"] = strategy
     spec["selector"] = {"matchLabels": dict(selector)}

@@ -499,6 +499,10 @@ PASSWORD_SETS = {
         f"postgresql.postgresqlPassword={TEST_PASSWORDS.postgresql}",
         f"redis.password={TEST_PASSWORDS.redis}",
     ],
+    "celery-autoscaling": [
+        f"postgresql.postgresqlPassword={TEST_PASSWORDS.postgresql}",
+        f"rabbitmq.rabbitmq.password={TEST_PASSWORDS.rabbitmq}",
+    ],
     "k8s": [f"postgresql.postgresqlPassword={TEST_PASSWORDS.postgresql}"],
     "custom-launcher": [f"postgresql.postgresqlPassword={TEST_PASSWORDS.postgresql}"],
     "external": [
@@ -523,7 +527,7 @@ def test_every_variant_as_a_values_file_gives_the_same_output(variant: str, tmp_
     ]
     for expression in PASSWORD_SETS[variant]:
         args += ["--set-string", expression]
-    if variant == "external":
+    if variant in ("external", "celery-autoscaling"):
         args += ["--namespace", "dagster"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..celery_autoscaler import QueueAutoscaling
 from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
 from ..connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, BrokerConnection
 from ..daemon import DaemonSettings
@@ -66,6 +67,12 @@ from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, l
 __all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases"]
 
 Obj = dict[str, Any]
+
+
+#: ``workerQueues[].autoscaling`` keys -> ``QueueAutoscaling`` fields.
+_AUTOSCALING_KEYS = {"min_replica_count": "min_replicas", "max_replica_count": "max_replicas",
+                     "queue_length": "target_queue_length", "activation_queue_length": "activation_queue_length",
+                     "polling_interval": "polling_interval", "cooldown_period": "cooldown_period"}
 
 
 class ValuesError(ConfigError):
@@ -455,9 +462,29 @@ class _Translator:
             image=self._dagster_image(c.image),
             queues=[CeleryQueue(name=q.name, replicas=q.replica_count, labels=q.labels or {},
                                 node_selector=q.node_selector or {}, config_source=q.config_source or {},
-                                additional_celery_args=q.additional_celery_args or [])
-                    for q in c.worker_queues],
+                                additional_celery_args=q.additional_celery_args or [],
+                                autoscaling=self._autoscaling(f"{path}.workerQueues[{i}].autoscaling", q.autoscaling))
+                    for i, q in enumerate(c.worker_queues)],
             env=env, options=options)
+
+    def _autoscaling(self, path: str, a: v.QueueAutoscaling | None) -> QueueAutoscaling | None:
+        """The extension key ``workerQueues[].autoscaling``: KEDA scaling of a queue's workers."""
+        if a is None or not a.enabled:
+            return None
+        if self.m.run_launcher.type != "CeleryK8sRunLauncher":
+            raise _error(path, a.model_dump(by_alias=True, exclude_none=True),
+                         f"no autoscaling: runLauncher.type is {self.m.run_launcher.type}, which runs no Celery "
+                         "workers (autoscaling scales Celery queues; set runLauncher.type=CeleryK8sRunLauncher)")
+        if self.namespace is None:
+            raise _error("--namespace", None,
+                         f"the namespace the release is installed in, for {path}: KEDA's operator runs in its own "
+                         "namespace and reaches the broker Service only by its full name <service>.<namespace>.svc")
+        given = {library: getattr(a, key) for key, library in _AUTOSCALING_KEYS.items() if getattr(a, key) is not None}
+        try:
+            return QueueAutoscaling(**given)
+        except ConfigError as error:
+            key = next((k for k, lib in _AUTOSCALING_KEYS.items() if error.field == f"QueueAutoscaling.{lib}"), None)
+            raise _error(f"{path}.{v.to_camel(key)}" if key else path, error.value, error.expected) from None
 
     def _broker(self, uses_celery: bool) -> Broker | None:
         m = self.m

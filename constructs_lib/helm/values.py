@@ -291,6 +291,21 @@ class K8sRunLauncherConfig(Model):
     run_k8s_config: Obj | None = {}
 
 
+class QueueAutoscaling(Model):
+    """Extension of this library (not in the official chart): KEDA scales the queue's workers
+    with the queue's length. Unset keys take the defaults of ``QueueAutoscaling``."""
+
+    enabled: bool = Field(True, description="false keeps a fixed replicaCount")
+    min_replica_count: int | None = Field(None, description="workers when idle; 0 allowed (default 0)")
+    max_replica_count: int | None = Field(None, description="at most this many workers (default 10)")
+    queue_length: int | None = Field(None, description="waiting messages per worker KEDA aims for (default 5)")
+    activation_queue_length: int | None = Field(
+        None, description="scale up from zero only above this queue length (default 0)")
+    polling_interval: int | None = Field(None, description="seconds between looks at the queue (default 30)")
+    cooldown_period: int | None = Field(
+        None, description="seconds after the queue was last busy before scaling to zero (default 300)")
+
+
 class CeleryWorkerQueue(Model):
     name: str
     replica_count: int = 1
@@ -298,6 +313,7 @@ class CeleryWorkerQueue(Model):
     node_selector: dict[str, str] | None = {}
     config_source: Obj | None = {}
     additional_celery_args: list[str] | None = []
+    autoscaling: QueueAutoscaling | None = None
 
 
 CELERY_LIVENESS: Obj = {"initialDelaySeconds": 15, "periodSeconds": 10, "timeoutSeconds": 10,
