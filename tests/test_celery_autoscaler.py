@@ -35,10 +35,10 @@ from constructs_lib import (
     build_variant,
 )
 from constructs_lib.helm import from_helm_values, load_values
+from constructs_lib.testing.k8s_schema import KUBERNETES_VERSIONS, CrdSchemas, load_crd_schemas, schema_problems
 
 from .conftest import ROOT, TEST_PASSWORDS, Manifest, find, synth_config
 from .test_variants import YamlSnapshot
-from .validation.k8s_schema import KUBERNETES_VERSIONS, CrdSchemas, load_crd_schemas, schema_problems
 from .validation.variants import variant_objects
 
 SHARED_CRDS = ROOT.parent / "shared" / "crds"
