@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema imports dagster-venv smoke-deps
+.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ dagster-venv:
 smoke-deps: dagster-venv
 	bash scripts/smoke-deps.sh
 
-install: $(BIN)/.installed node_modules/.installed smoke-deps
+# Graphviz's `dot` for `--diagram FILE.svg` (Debian's graphviz; apt-get, as root; idempotent).
+diagram-deps:
+	bash scripts/diagram-deps.sh
+
+install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps
 
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed
@@ -35,6 +39,14 @@ synth: $(BIN)/.installed
 # Regenerate the JSON schema of the accepted Helm values after changing the values model.
 schema: $(BIN)/.installed
 	$(BIN)/python -c "from constructs_lib.helm.schema import write; print(write())"
+
+# The README's pictures: the default system, the Celery-less one and Celery with KEDA.
+DIAGRAMS := celery-rabbitmq k8s celery-autoscaling
+diagrams: $(BIN)/.installed diagram-deps
+	@for v in $(DIAGRAMS); do \
+	    $(BIN)/python main.py --variant $$v --outdir $$(mktemp -d) --diagram docs/diagrams/$$v.svg >/dev/null || exit 1; \
+	done
+	@ls docs/diagrams/*.svg
 
 # Regenerate the typed bindings in imports/ from the CRDs cdk8s.yaml imports (KEDA's, read
 # offline from ../shared/crds); commit the result. Packaged as constructs_lib._imports.

@@ -4,6 +4,7 @@
     python main.py --outdir DIR             # elsewhere
     python main.py --variant k8s            # another shipped variant
     python main.py --all-variants           # every variant, one file each
+    python main.py --diagram FILE.svg       # also draw the synthesized system (.svg Graphviz, .mmd Mermaid)
     python main.py --values values.yaml [--values more.yaml] [--set key.path=value ...]
                    [--set-string key=value] [--release NAME] [--namespace NS]
                                             # the official Helm chart's values, as `helm install` reads them
@@ -55,13 +56,18 @@ def passwords_from_env() -> Passwords:
     return Passwords(**values)
 
 
-def synth(charts: dict[str, DagsterSystemConfig], outdir: str | None) -> list[str]:
-    """Synthesize one chart (and one file) per entry; returns the file paths."""
+def synth(charts: dict[str, DagsterSystemConfig], outdir: str | None, diagram: str | None = None) -> list[str]:
+    """Synthesize one chart (and one file) per entry; returns the file paths. With ``diagram``,
+    also draw the (one) synthesized system into that file."""
     app = cdk8s.App(outdir=outdir) if outdir else cdk8s.App()
-    for chart_id, config in charts.items():
-        DagsterChart(app, chart_id, config=config)
+    built = [DagsterChart(app, chart_id, config=config) for chart_id, config in charts.items()]
     app.synth()
-    return [os.path.join(app.outdir, f"{chart_id}.k8s.yaml") for chart_id in charts]
+    paths = [os.path.join(app.outdir, f"{chart_id}.k8s.yaml") for chart_id in charts]
+    if diagram is not None:
+        from constructs_lib.diagram import chart_graph, write_diagram
+
+        paths.append(str(write_diagram(chart_graph(built[0]), diagram)))
+    return paths
 
 
 class _Ordered(argparse.Action):
@@ -85,6 +91,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="like --set, values always strings")
     parser.add_argument("--release", help="release name every object name derives from (default: dagster)")
     parser.add_argument("--namespace", help="namespace of every object and of launched runs")
+    parser.add_argument("--diagram", metavar="FILE",
+                        help="also draw the synthesized system: FILE.svg (Graphviz), FILE.mmd (Mermaid) or FILE.dot")
     parser.set_defaults(sets=[])
     args = parser.parse_args(argv)
     helm_mode = bool(args.values or args.sets)
@@ -92,6 +100,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--values/--set describe one system: do not combine them with --variant/--all-variants")
     if args.all_variants and args.variant:
         parser.error("--variant and --all-variants exclude each other")
+    if args.diagram and args.all_variants:
+        parser.error("--diagram draws one system: give --variant or values, not --all-variants")
     return args
 
 
@@ -118,7 +128,7 @@ def configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        paths = synth(configs(args), args.outdir)
+        paths = synth(configs(args), args.outdir, args.diagram)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
