@@ -44,8 +44,8 @@ def test_a_fresh_virtualenv_gets_the_fixtures_from_the_wheel(tmp_path: Path) -> 
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in ("constructs_lib", "imports"):  # imports/: the generated KEDA bindings, packaged in
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "wheels", source],
         cwd=tmp_path)
     [wheel] = (tmp_path / "wheels").glob("dagster_cdk8s-*.whl")
