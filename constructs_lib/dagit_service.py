@@ -130,12 +130,13 @@ class DagitService(Construct):
         s = self.settings
         command = ["dagit" if s.legacy_dagit_command else "dagster-webserver",
                    "-h", "0.0.0.0", "-p", str(s.port), "-w", workspace_file(workspace.key)]
-        if s.path_prefix:
-            command += ["--path-prefix", s.path_prefix]
+        # The official chart's flag order.
         if s.db_statement_timeout is not None:
             command += ["--db-statement-timeout", str(s.db_statement_timeout)]
         if s.db_pool_recycle is not None:
             command += ["--db-pool-recycle", str(s.db_pool_recycle)]
+        if s.path_prefix:
+            command += ["--path-prefix", s.path_prefix]
         if s.log_level:
             command += ["--log-level", s.log_level]
         if read_only:

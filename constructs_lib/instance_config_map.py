@@ -181,7 +181,8 @@ class InstanceConfigMap(Construct):
             if launcher.config_source:
                 config["config_source"] = dict(launcher.config_source)
             config["env_config_maps"] = [{"env": PIPELINE_RUN_ENV_CONFIGMAP_ENV}, *launcher.env_config_maps]
-            config["env_secrets"] = [self.celery_secret.name, *launcher.env_secrets]
+            # The chart's order: the Celery Secret last.
+            config["env_secrets"] = [*launcher.env_secrets, self.celery_secret.name]
             if service_account:
                 config["service_account_name"] = service_account
             config["image_pull_policy"] = pull_policy

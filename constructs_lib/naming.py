@@ -29,10 +29,12 @@ class Release:
 
     Args:
         name: the release name (a DNS-1123 label). @default ``"dagster"``
-        fullname_override: use this prefix instead of the derived one (Helm's
-            ``fullnameOverride``). @default none
-        name_override: the chart name the prefix is derived with (Helm's ``nameOverride``).
-            @default ``dagster``
+        fullname_override: use this prefix instead of the derived one, for the system's and the
+            code locations' objects (the chart's ``global.fullnameOverride``). The webserver,
+            Celery workers, Flower and the migrate Job are named after the release name itself,
+            as in the chart. @default none
+        name_override: the chart name the prefix is derived with (the chart's
+            ``global.nameOverride``). @default ``dagster``
     """
 
     name: str = "dagster"
@@ -55,7 +57,11 @@ class Release:
     @property
     def user_code_fullname(self) -> str:
         """Prefix of the code-location objects (``dagster-dagster-user-deployments``)."""
-        return _fullname(self.name, _USER_CODE_CHART)
+        return self.fullname_override or _fullname(self.name, self.name_override or _USER_CODE_CHART)
+
+    def _r(self, suffix: str) -> str:
+        # The chart names these after the release name, not the fullname.
+        return f"{self.name}-{suffix}"[:63].rstrip("-")
 
     def _n(self, suffix: str) -> str:
         return f"{self.fullname}-{suffix}"
@@ -102,22 +108,22 @@ class Release:
     # ---- workloads and Services ---------------------------------------------------------
     @property
     def webserver(self) -> str:
-        return self._n("dagster-webserver")
+        return self._r("dagster-webserver")
 
     @property
     def webserver_read_only(self) -> str:
-        return self._n("dagster-webserver-read-only")
+        return f"{self.webserver}-read-only"
 
     @property
     def daemon(self) -> str:
         return self._n("daemon")
 
     def celery_workers(self, queue: str) -> str:
-        return self._n(f"celery-workers-{queue}")
+        return f"{self._r('celery-workers')}-{queue}"
 
     @property
     def flower(self) -> str:
-        return self._n("flower")
+        return self._r("flower")
 
     @property
     def flower_service(self) -> str:
@@ -125,7 +131,8 @@ class Release:
 
     @property
     def migrate_job(self) -> str:
-        return self._n("instance-migrate")
+        """``<webserver>-instance-migrate``, as the chart names it."""
+        return self._r("dagster-webserver-instance-migrate")
 
     @property
     def ingress(self) -> str:

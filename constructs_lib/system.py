@@ -248,7 +248,7 @@ class DagsterChart(cdk8s.Chart):
             "DAGSTER_K8S_PIPELINE_RUN_IMAGE_PULL_POLICY": c.pipeline_run_image.pull_policy,
         }
         extra_env = {"pipeline": c.pipeline_run_env, "celery-worker": c.celery_workers.env}
-        components = ["webserver", "daemon", "pipeline"]
+        components = ["webserver", "daemon", "pipeline"] if c.daemon is not None else ["webserver", "pipeline"]
         if c.uses_celery:
             components.append("celery-worker")
         if c.flower is not None:
@@ -314,7 +314,7 @@ class DagsterChart(cdk8s.Chart):
         self.migrate: MigrateJob | None = None
         if c.migrate is not None:
             self.migrate = MigrateJob(self, "migrate", release=r, instance=self.instance,
-                                      env_config_map=self.env_config_maps["daemon"], settings=c.migrate,
+                                      env_config_map=self.env_config_maps["webserver"], settings=c.migrate,
                                       service_account_name=service_account,
                                       db_wait_image=c.db_wait_image, image_pull_secrets=pull)
         self.ingress: DagsterIngress | None = None

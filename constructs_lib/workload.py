@@ -396,7 +396,7 @@ def add_deployment(
     spec["selector"] = {"matchLabels": dict(selector)}
     spec["template"] = template
     return manifest(scope, id, "Deployment", name=name,
-                    labels={**labels, **options.labels, **options.workload_labels},
+                    labels={**labels, **options.workload_labels},
                     annotations=options.workload_annotations or None, body={"spec": spec})
 
 

@@ -147,7 +147,8 @@ def test_service_selecting_several_workloads() -> None:
     assert check_service_selectors(objects) == [
         "Service/dagster-dagster-webserver: selector {'app.kubernetes.io/name': 'dagster', "
         "'app.kubernetes.io/instance': 'dagster'} selects 4 workloads (StatefulSet/dagster-postgresql, "
-        "Deployment/dagster-dagster-webserver, Deployment/dagster-daemon, Job/dagster-instance-migrate), "
+        "Deployment/dagster-dagster-webserver, Deployment/dagster-daemon, "
+        "Job/dagster-dagster-webserver-instance-migrate), "
         "expected exactly one"]
 
 
@@ -195,7 +196,8 @@ def test_reference_to_a_missing_secret_configmap_serviceaccount_and_claim() -> N
         f"Deployment/dagster-flower: volume 'cache' refers to PersistentVolumeClaim 'flower-cache', {missing}",
         "Deployment/dagster-flower container 'flower': volumeMount 'cahce' is neither a volume nor a "
         "volumeClaimTemplate of the pod",
-        f"Job/dagster-instance-migrate: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
+        f"Job/dagster-dagster-webserver-instance-migrate: serviceAccountName refers to ServiceAccount 'dagster', "
+        f"{missing}",
         f"Job/run-of-run-launcher: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
     ]
 

@@ -27,9 +27,9 @@ from constructs_lib.helm import from_helm_values, load_values, normalize_aliases
 from constructs_lib.helm.schema import SCHEMA_PATH, render
 from constructs_lib.helm.strvals import merge_values, prune_nulls, set_path
 
+from .chart_oracle import chart_values_yaml
 from .conftest import ROOT, TEST_PASSWORDS, container, find, pod_spec, synth_config, synth_variant_yaml
 
-DATA = Path(__file__).parent / "data" / "official-chart-1.9.3"
 PW = {"postgresql": {"postgresqlPassword": "pw"}}
 
 
@@ -122,16 +122,15 @@ def test_renamed_sections() -> None:
 
 # ---- knobs with the chart's meaning ------------------------------------------------------------------------
 def test_the_official_default_values_file_loads() -> None:
-    c = from_helm_values(load_values([DATA / "values.yaml"]))
+    c = from_helm_values(load_values([chart_values_yaml()]))
     assert isinstance(c.run_launcher, K8sRunLauncher)
     assert c.postgresql.username == "test" and c.code_locations[0].name == "k8s-example-user-code-1"
 
 
 def test_a_tuned_values_file() -> None:
     values = yaml.safe_load("""
-    fullnameOverride: prod
+    global: {fullnameOverride: prod, dagsterHome: /home/dagster}
     imagePullSecrets: [{name: regcred}]
-    global: {dagsterHome: /home/dagster}
     dagsterWebserver:
       replicaCount: 2
       pathPrefix: /dagster
@@ -178,7 +177,7 @@ def test_a_tuned_values_file() -> None:
                          precedingPaths: [{path: /health, pathType: Exact, serviceName: health, servicePort: 80}]}
     """)
     objects = synth_config(from_helm_values(values))
-    web = find(objects, "Deployment", "prod-dagster-webserver")
+    web = find(objects, "Deployment", "dagster-dagster-webserver")  # the release's name, as in the chart
     main = container(web)
     assert web["spec"]["replicas"] == 2 and pod_spec(web)["nodeSelector"] == {"pool": "web"}
     assert main["command"] == [
@@ -189,10 +188,10 @@ def test_a_tuned_values_file() -> None:
         "8080",
         "-w",
         "/dagster-workspace/workspace.yaml",
-        "--path-prefix",
-        "/dagster",
         "--db-statement-timeout",
         "10000",
+        "--path-prefix",
+        "/dagster",
         "--log-level",
         "debug",
     ]
@@ -206,10 +205,10 @@ def test_a_tuned_values_file() -> None:
     assert {"name": "dagster-instance", "mountPath": "/home/dagster/dagster.yaml", "subPath": "dagster.yaml"} in main[
         "volumeMounts"
     ]
-    service = find(objects, "Service", "prod-dagster-webserver")
+    service = find(objects, "Service", "dagster-dagster-webserver")
     assert service["spec"]["type"] == "LoadBalancer" and service["metadata"]["annotations"] == {"a": "b"}
-    find(objects, "Deployment", "prod-dagster-webserver-read-only")
-    find(objects, "Job", "prod-instance-migrate")
+    find(objects, "Deployment", "dagster-dagster-webserver-read-only")
+    find(objects, "Job", "dagster-dagster-webserver-instance-migrate")
     instance = yaml.safe_load(find(objects, "ConfigMap", "prod-instance")["data"]["dagster.yaml"])
     assert instance["compute_logs"]["class"] == "S3ComputeLogManager"
     assert instance["compute_logs"]["config"] == {"bucket": "logs", "prefix": "runs", "region": "eu-west-1"}
@@ -232,7 +231,7 @@ def test_a_tuned_values_file() -> None:
         "pathType": "Exact",
         "backend": {"service": {"name": "health", "port": {"number": 80}}},
     }
-    assert paths[1]["backend"]["service"] == {"name": "prod-dagster-webserver", "port": {"number": 8080}}
+    assert paths[1]["backend"]["service"] == {"name": "dagster-dagster-webserver", "port": {"number": 8080}}
     assert find(objects, "Secret", "prod-postgresql-secret")
 
 
@@ -554,7 +553,7 @@ def test_release_and_namespace_flags(tmp_path: Path) -> None:
             "--outdir",
             str(tmp_path),
             "-f",
-            str(DATA / "values.yaml"),
+            str(chart_values_yaml()),
             "--release",
             "prod",
             "--namespace",
@@ -568,5 +567,5 @@ def test_release_and_namespace_flags(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     docs = [d for d in yaml.safe_load_all((tmp_path / "dagster.k8s.yaml").read_text()) if d]
     names = {(d["kind"], d["metadata"]["name"]) for d in docs}
-    assert ("Deployment", "prod-dagster-dagster-webserver") in names
+    assert ("Deployment", "prod-dagster-webserver") in names
     assert {d["metadata"].get("namespace") for d in docs} == {"data"}

@@ -189,7 +189,7 @@ def test_celery_launcher_options_extend_the_wiring() -> None:
     assert config["job_namespace"] == "runs"
     assert config["config_source"] == {"task_acks_late": True}
     assert config["env_config_maps"] == [{"env": "DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP"}, "extra-cm"]
-    assert config["env_secrets"] == ["dagster-celery-config-secret", "extra-secret"]
+    assert config["env_secrets"] == ["extra-secret", "dagster-celery-config-secret"]  # the chart's order
     assert config["image_pull_secrets"] == [{"name": "regcred"}]
     assert config["labels"] == {"a": "b"} and config["fail_pod_on_run_failure"] is True
     assert config["volumes"] == [{"name": "v", "empty_dir": {}}]

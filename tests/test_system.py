@@ -92,9 +92,9 @@ def test_names_derive_from_the_release() -> None:
     names = set(kinds_and_names(synth_config(config)))
     for expected in [
         ("ConfigMap", "prod-dagster-instance"),
-        ("Deployment", "prod-dagster-dagster-webserver"),
+        ("Deployment", "prod-dagster-webserver"),  # webserver and workers: the release's name, as in the chart
         ("Deployment", "prod-dagster-daemon"),
-        ("Deployment", "prod-dagster-celery-workers-dagster"),
+        ("Deployment", "prod-celery-workers-dagster"),
         ("Secret", "prod-dagster-postgresql-secret"),
         ("Service", "prod-postgresql"),
         ("Service", "prod-rabbitmq"),

@@ -160,12 +160,12 @@ def test_webserver_flags_read_only_twin_and_legacy_dagit() -> None:
         "8080",
         "-w",
         "/dagster-workspace/workspace.yaml",
-        "--path-prefix",
-        "/dagster",
         "--db-statement-timeout",
         "15000",
         "--db-pool-recycle",
         "3600",
+        "--path-prefix",
+        "/dagster",
         "--log-level",
         "debug",
     ]
@@ -466,7 +466,7 @@ def test_migrate_job() -> None:
             chart, "migrate", instance=s.instance, settings=MigrateSettings(ttl_seconds_after_finished=600)
         )
     )
-    job = find(objects, "Job", "dagster-instance-migrate")
+    job = find(objects, "Job", "dagster-dagster-webserver-instance-migrate")
     assert job["spec"]["ttlSecondsAfterFinished"] == 600
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     main = container(job)

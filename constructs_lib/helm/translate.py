@@ -296,6 +296,16 @@ def _probe(value: Obj | None, chart_default: Obj | None) -> Obj | None:
     return probe
 
 
+_PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+
+
+def _with_handler(probe: Obj | None, handler: Obj) -> Obj | None:
+    """A probe given only timings checks what the chart checks (``handler``)."""
+    if probe and not any(key in probe for key in _PROBE_HANDLERS):
+        return {**handler, **probe}
+    return probe
+
+
 def _http_paths(path: str, paths: Sequence[v.IngressPath]) -> list[Obj]:
     out = []
     for p in paths:
@@ -332,6 +342,7 @@ class _Translator:
             node_selector=p.node_selector, affinity=p.affinity, tolerations=p.tolerations,
             pod_security_context=p.pod_security_context, security_context=p.security_context,
             labels=p.labels, annotations=p.annotations, workload_labels=p.deployment_labels,
+            workload_annotations=p.annotations,
             env=p.env if p.env is not None else [],
             env_config_maps=_names(f"{path}.envConfigMaps", p.env_config_maps),
             env_secrets=_names(f"{path}.envSecrets", p.env_secrets),
@@ -349,8 +360,8 @@ class _Translator:
         self._unsupported()
         launcher = self._run_launcher()
         uses_celery = launcher.uses_celery
-        release = Release(name=self.release_name, fullname_override=m.fullname_override or None,
-                          name_override=m.name_override or None)
+        release = Release(name=self.release_name, fullname_override=m.global_.fullname_override or None,
+                          name_override=m.global_.name_override or None)
         locations, workspace_locations = self._code_locations()
         webserver = self._webserver()
         daemon = self._daemon()
@@ -392,6 +403,9 @@ class _Translator:
 
     def _unsupported(self) -> None:
         m = self.m
+        for key, value in (("fullnameOverride", m.fullname_override), ("nameOverride", m.name_override)):
+            self._reject(key, value, "", f"the official chart 1.9.3 does not name objects after it; set "
+                         f"global.{key} for the names the chart gives")
         self._reject("busybox.image", m.busybox.image, v.Busybox().image,
                      "the library waits for its dependencies with pg_isready and Python, not busybox")
         self._reject("extraManifests", m.extra_manifests, None,
@@ -441,7 +455,8 @@ class _Translator:
                 volumes=k.volumes, volume_mounts=k.volume_mounts, labels=k.labels or {},
                 resources=k.resources or {}, fail_pod_on_run_failure=k.fail_pod_on_run_failure or None,
                 scheduler_name=k.scheduler_name, security_context=k.security_context or {},
-                run_k8s_config=k.run_k8s_config or {})
+                run_k8s_config={key: value for key, value in (k.run_k8s_config or v.RunK8sConfig()).model_dump().items()
+                                if value})
         c = rl.config.celery_k8s_run_launcher
         path = "runLauncher.config.celeryK8sRunLauncher"
         return CeleryK8sRunLauncher(
@@ -456,7 +471,10 @@ class _Translator:
         c = self.m.run_launcher.config.celery_k8s_run_launcher
         path = "runLauncher.config.celeryK8sRunLauncher"
         env = {k: str(val) for k, val in c.env.items()}
-        options = self._options(path, c, liveness=_probe(c.liveness_probe, None))
+        # As in the chart: `env` goes to the workers' env ConfigMap (CeleryWorkersSettings.env), not to the
+        # container, and `labels` to the pods of launched runs (the launcher's config), not to the workers.
+        options = self._options(path, c.model_copy(update={"env": [], "labels": {}}),
+                                liveness=_probe(c.liveness_probe, None))
         # The workers' env ConfigMaps/Secrets also go to the launcher config (above), as in the chart.
         return CeleryWorkersSettings(
             image=self._dagster_image(c.image),
@@ -535,7 +553,7 @@ class _Translator:
         options = WorkloadOptions(
             resources=f.resources, node_selector=f.node_selector, affinity=f.affinity, tolerations=f.tolerations,
             pod_security_context=f.pod_security_context, security_context=f.security_context,
-            annotations=f.annotations or {}, scheduler_name=f.scheduler_name,
+            annotations=f.annotations or {}, workload_annotations=f.annotations or {}, scheduler_name=f.scheduler_name,
             liveness_probe=_probe(f.liveness_probe, v.FLOWER_LIVENESS),
             startup_probe=_probe(f.startup_probe, v.FLOWER_STARTUP))
         return FlowerSettings(
@@ -590,8 +608,10 @@ class _Translator:
         d = self.m.dagster_daemon
         if not d.enabled:
             return None
+        # As in the chart, the daemon's startupProbe needs `enabled: true` (its default is `{}`).
+        startup = _probe(d.startup_probe, {}) if d.startup_probe.get("enabled") else None
         options = self._options("dagsterDaemon", d, readiness=_probe(d.readiness_probe, {}),
-                                liveness=_probe(d.liveness_probe, {}), startup=_probe(d.startup_probe, {}))
+                                liveness=_probe(d.liveness_probe, {}), startup=startup)
         return DaemonSettings(image=self._dagster_image(d.image), heartbeat_tolerance=d.heartbeat_tolerance,
                               options=options)
 
@@ -610,9 +630,12 @@ class _Translator:
                          "code locations run in the system's namespace")
             env_map = {k: str(val) for k, val in d.env.items()} if isinstance(d.env, dict) else {}
             env_list = d.env if isinstance(d.env, list) else []
+            health = {"exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(d.port)]}}
             options = self._options(path, d.model_copy(update={"env": env_list}),
-                                    readiness=_probe(d.readiness_probe, None), liveness=_probe(d.liveness_probe, {}),
-                                    startup=_probe(d.startup_probe, {"enabled": False}), pull_secrets=pull)
+                                    readiness=_probe(d.readiness_probe, None),
+                                    liveness=_with_handler(_probe(d.liveness_probe, {}), health),
+                                    startup=_with_handler(_probe(d.startup_probe, {"enabled": False}), health),
+                                    pull_secrets=pull)
             locations.append(CodeLocationSettings(
                 name=d.name, image=self._dagster_image(d.image),
                 grpc_args=d.dagster_api_grpc_args or [] if d.code_server_args is None else [],
@@ -629,9 +652,12 @@ class _Translator:
 
     def _pipeline_env(self) -> dict[str, str]:
         env = self.m.pipeline_run.env
+        out: dict[str, str] = {}
+        if self.m.run_launcher.type == "CeleryK8sRunLauncher":
+            # As in the chart, the Celery workers' env also reaches the runs they launch.
+            out = {k: str(val) for k, val in self.m.run_launcher.config.celery_k8s_run_launcher.env.items()}
         if isinstance(env, dict):
-            return {k: str(val) for k, val in env.items()}
-        out = {}
+            return {**{k: str(val) for k, val in env.items()}, **out}
         for i, item in enumerate(env):
             if "value" not in item or "valueFrom" in item:
                 raise _error(f"pipelineRun.env[{i}]", item, "{name, value}: launched runs get these through a "

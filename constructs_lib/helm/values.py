@@ -82,6 +82,8 @@ class Service(Model):
 
 
 class Global(Model):
+    fullname_override: str = ""
+    name_override: str = ""
     postgresql_secret_name: str = "dagster-postgresql-secret"
     dagster_home: str = "/opt/dagster/dagster_home"
     service_account_name: str = ""
@@ -272,6 +274,16 @@ class Scheduler(Model):
     config: SchedulerConfig = SchedulerConfig()
 
 
+class RunK8sConfig(Model):
+    """``runK8sConfig``: raw Kubernetes config for launched runs, camelCase keys as the chart spells them."""
+
+    container_config: Obj | None = None
+    pod_spec_config: Obj | None = None
+    pod_template_spec_metadata: Obj | None = None
+    job_spec_config: Obj | None = None
+    job_metadata: Obj | None = None
+
+
 class K8sRunLauncherConfig(Model):
     image: Image | None = None
     image_pull_policy: PullPolicy = "Always"
@@ -288,7 +300,7 @@ class K8sRunLauncherConfig(Model):
     fail_pod_on_run_failure: bool | None = False
     scheduler_name: str | None = None
     security_context: Obj | None = None
-    run_k8s_config: Obj | None = {}
+    run_k8s_config: RunK8sConfig | None = RunK8sConfig()
 
 
 class QueueAutoscaling(Model):
