@@ -64,7 +64,9 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("Deployment", "*-dagster-webserver|*-daemon", "main.command", "26-*"): "the workspace listed (see workspace-yaml)",
     ("Deployment", "*-dagster-webserver|*-daemon", "main.mounts", "26-*"): "the workspace listed (see workspace-yaml)",
     ("Deployment", "*-dagster-webserver|*-daemon", "volumes", "26-*"): "the workspace listed (see workspace-yaml)",
-    ("Deployment", CODE_LOCATION, "serviceAccountName", "29-*"): "the code locations' own ServiceAccount (see below)",
+    ("Deployment", CODE_LOCATION,
+     "serviceAccountName|main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.service_account_name", "29-*"):
+        "the code locations' own ServiceAccount (see below)",
     ("RoleBinding", "*-user-deployments-rolebinding", "subjects", "29-*"):
         "the code locations' own ServiceAccount (see below)",
     ("ServiceAccount", "*-user-deployments-user-deployments", "exists", "29-*"):
@@ -97,7 +99,8 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("Service", "*-flower-service", "ports", "31-*"): "Flower listens on flower.service.port (the chart: always 5555)",
     ("Deployment", CODE_LOCATION, "main.ports"): "the gRPC container declares its port",
     ("Deployment", CODE_LOCATION, "main.envFrom"): "the Celery Secret is referenced only when the system uses Celery",
-    ("Deployment", CODE_LOCATION, "imagePullSecrets", "28-*"):
+    ("Deployment", CODE_LOCATION,
+     "imagePullSecrets|main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.image_pull_secrets", "28-*"):
         "the top-level imagePullSecrets reach every pod, code locations included",
     ("Deployment", CODE_LOCATION, "main.imagePullPolicy", "23-*"):
         "an image without pullPolicy gets the chart's default for Dagster images (Always), not the cluster's",
@@ -127,22 +130,13 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     # runLauncher.config.*.jobNamespace: runs in another namespace need the launcher's RBAC there.
     ("ConfigMap", "*-env", "data.DAGSTER_K8S_PIPELINE_RUN_NAMESPACE", "17-*|18-*"):
         "jobNamespace: launched runs go to the job namespace",
-    ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.namespace", "17-*"):
+    ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.namespace", "17-*|18-*"):
         "jobNamespace: launched runs go to the job namespace",
     ("Role", "*", "namespace", "17-*|18-*"): "jobNamespace: the launcher's Role lives where it creates Jobs",
     ("RoleBinding", "*", "namespace", "17-*|18-*"):
         "jobNamespace: the launcher's RoleBinding lives where it creates Jobs",
     ("RoleBinding", "*", "subjects", "17-*|18-*"):
         "jobNamespace: a binding in another namespace names the ServiceAccount's",
-    # -- defects the oracle found that issue8 fixes (lands separately; remove each entry with its fix) --
-    ("Deployment", "*-celery-workers-*", "main.command"):
-        "DEFECT (issue8): additionalCeleryArgs must follow `--`",
-    ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.*"):
-        "DEFECT (issue8): the code locations' container context lacks env, volumes, labels, resources, ...",
-    ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT|main.env.DAGSTER_CONTAINER_CONTEXT"):
-        "DEFECT (issue8): codeServerArgs locations get DAGSTER_CONTAINER_CONTEXT (with schedulerName)",
-    ("ConfigMap", "*-instance", "data.dagster.yaml.run_launcher.config.image_pull_secrets"):
-        "DEFECT (issue8): the launchers' image_pull_secrets",
     # -- the bitnami subcharts: only their Services' names and ports are an interface --
     ("Secret", "*-postgresql", "exists"): BUNDLED_ONLY + " (the password is in <fullname>-postgresql-secret)",
     ("ConfigMap", "*-rabbitmq-config|*-rabbitmq-healthchecks", "exists"): BUNDLED_ONLY,
