@@ -20,7 +20,7 @@ from .conftest import ROOT, TEST_PASSWORDS, synth_config
 from .validation.variants import variant_objects
 
 WEB, DAEMON = "Deployment/dagster-dagster-webserver", "Deployment/dagster-daemon"
-MIGRATE = "Job/dagster-instance-migrate"
+MIGRATE = "Job/dagster-dagster-webserver-instance-migrate"
 CODE = "Deployment/dagster-dagster-user-deployments-k8s-example-user-code-1"
 WORKERS, FLOWER = "Deployment/dagster-celery-workers-dagster", "Deployment/dagster-flower"
 PG, MQ = "Service/dagster-postgresql", "Service/dagster-rabbitmq"
