@@ -126,7 +126,7 @@ USER_TESTS = '''
 import cdk8s
 from analytics_chart import build
 
-OFFICE = "analytics-dagster-dagster-webserver-office"
+OFFICE = "analytics-dagster-webserver-office"
 
 
 def chart():
@@ -189,7 +189,7 @@ def test_the_plugin_catches_planted_defects(user_session: pytest.Pytester) -> No
     user_session.makepyfile(test_user_chart=USER_TESTS)
     result = user_session.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=4)
-    office = "Service/analytics-dagster-dagster-webserver-office"
+    office = "Service/analytics-dagster-webserver-office"
     backup = "CronJob/analytics-db-backup"
     result.stdout.fnmatch_lines([
         "*test_selector_that_matches_nothing*",
@@ -271,7 +271,7 @@ def test_a_changed_chart_fails_its_snapshot_with_a_diff(user_session: pytest.Pyt
             chart = build(cdk8s.App(), pg_password="test-only-password")
             if os.environ.get("PLANT_NODE_PORT"):
                 office = next(c for c in chart.node.find_all() if isinstance(c, cdk8s.ApiObject)
-                              and c.name == "analytics-dagster-dagster-webserver-office")
+                              and c.name == "analytics-dagster-webserver-office")
                 office.add_json_patch(cdk8s.JsonPatch.replace("/spec/ports/0/nodePort", 30081))
             assert chart == dagster_snapshot
     ''')
