@@ -8,6 +8,7 @@
     python main.py --values values.yaml [--values more.yaml] [--set key.path=value ...]
                    [--set-string key=value] [--release NAME] [--namespace NS]
                                             # the official Helm chart's values, as `helm install` reads them
+    python main.py --security-profile hardened  # every pod under the hardened profile (with any of the above)
 
 Passwords of the Secrets the shipped variants create come from DAGSTER_PG_PASSWORD,
 DAGSTER_RABBITMQ_PASSWORD and DAGSTER_REDIS_PASSWORD. Unset, a demo password is used and a
@@ -29,6 +30,7 @@ import cdk8s
 
 from constructs_lib import (
     DEFAULT_VARIANT,
+    SECURITY_PROFILES,
     VARIANTS,
     ConfigError,
     DagsterChart,
@@ -93,6 +95,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--namespace", help="namespace of every object and of launched runs")
     parser.add_argument("--diagram", metavar="FILE",
                         help="also draw the synthesized system: FILE.svg (Graphviz), FILE.mmd (Mermaid) or FILE.dot")
+    parser.add_argument("--security-profile", choices=SECURITY_PROFILES,
+                        help="security profile of every pod (default: default, or the values' securityProfile)")
     parser.set_defaults(sets=[])
     args = parser.parse_args(argv)
     helm_mode = bool(args.values or args.sets)
@@ -106,6 +110,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
+    out = _configs(args)
+    if args.security_profile:
+        out = {k: dataclasses.replace(c, security_profile=args.security_profile) for k, c in out.items()}
+    return out
+
+
+def _configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
     if args.release is not None:
         check_dns1123_label("--release", args.release, max_length=53)
     if args.values or args.sets:

@@ -6,6 +6,7 @@ from ._manifest import Json
 from .env_config_map import EnvConfigMap
 from .images import Image
 from .instance_config_map import InstanceConfigMap
+from .security_profile import ProcessNeeds
 from .workload import WorkloadOptions, env_from_config_map
 
 WORKSPACE_DIR = "/dagster-workspace"
@@ -35,6 +36,13 @@ def db_wait_container(instance: InstanceConfigMap, image: Image, options: Worklo
     if options.security_context:
         container["securityContext"] = dict(options.security_context)
     return container
+
+
+def dagster_needs(dagster_home: str, *, api_access: bool, listen_port: int | None = None) -> ProcessNeeds:
+    """A Dagster process: root in Dagster's images; writes ``DAGSTER_HOME`` (local storage,
+    compute logs, telemetry) and ``/tmp``."""
+    return ProcessNeeds(writable_paths=(dagster_home, "/tmp"), api_access=api_access, listen_port=listen_port,
+                        requests={"cpu": "100m", "memory": "256Mi"}, limits={"cpu": "1", "memory": "2Gi"})
 
 
 def workspace_volume(config_map_name: str) -> Json:

@@ -10,7 +10,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from ._dagster_pod import db_wait_container, system_env_from
+from ._dagster_pod import dagster_needs, db_wait_container, system_env_from
 from ._manifest import Json, manifest
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
@@ -126,7 +126,7 @@ class CeleryWorkerPool(Construct):
             CeleryK8sRunLauncher's ``config_source``
 
     Attributes:
-        queue_names, deployment_names, config_map_names.
+        queue_names, deployment_names, config_map_names, pod_selectors (per queue).
         autoscaler: the KEDA objects of the autoscaled queues (``None`` when no queue is).
     """
 
@@ -158,6 +158,7 @@ class CeleryWorkerPool(Construct):
         self.queue_names = [q.name for q in s.queues]
         self.deployment_names = [release.celery_workers(q) for q in self.queue_names]
         self.config_map_names = [release.celery_queue_config_map(q) for q in self.queue_names]
+        self.pod_selectors = [release.selector(_COMPONENT, queue=q) for q in self.queue_names]
         for queue in s.queues:
             config_map = release.celery_queue_config_map(queue.name)
             celery_yaml = {"execution": {"celery": {
@@ -170,7 +171,10 @@ class CeleryWorkerPool(Construct):
                      body={"data": {"celery.yaml": dump_yaml(celery_yaml)}})
             options = replace(s.options, labels={**s.options.labels, **queue.labels},
                               node_selector={**s.options.node_selector, **queue.node_selector})
-            selector = release.selector(_COMPONENT, queue=queue.name)
+            selector = self.pod_selectors[self.queue_names.index(queue.name)]
+            status = {"exec": {"command": ["/bin/sh", "-c",
+                                           f"dagster-celery status -A {_APP} -y {config_path} "
+                                           '| grep "${HOSTNAME}:.*OK"']}}
             container = build_container(
                 name="dagster",
                 image=s.image,
@@ -182,10 +186,11 @@ class CeleryWorkerPool(Construct):
                 env_from=system_env_from(instance, env_config_map),
                 volume_mounts=[instance.volume_mount(),
                                {"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
-                liveness_probe={
-                    "exec": {"command": ["/bin/sh", "-c",
-                                         f"dagster-celery status -A {_APP} -y {config_path} "
-                                         '| grep "${HOSTNAME}:.*OK"']},
+                # Loading the Celery app takes seconds (over 10 on a busy node): a generous timeout.
+                readiness_probe={**status, "initialDelaySeconds": 15, "periodSeconds": 30, "timeoutSeconds": 30,
+                                 "failureThreshold": 3},
+                liveness_probe={  # the chart's
+                    **status,
                     "initialDelaySeconds": 15, "periodSeconds": 10, "timeoutSeconds": 10,
                     "successThreshold": 1, "failureThreshold": 3,
                 },
@@ -200,6 +205,7 @@ class CeleryWorkerPool(Construct):
                 volumes=[instance.volume(), {"name": _CONFIG_VOLUME, "configMap": {"name": config_map}}],
                 service_account_name=service_account_name, automount_service_account_token=True,
                 image_pull_secrets=image_pull_secrets,
+                needs=dagster_needs(instance.dagster_home, api_access=True),  # it launches step Jobs
             )
             add_deployment(self, f"deployment-{queue.name}", name=release.celery_workers(queue.name),
                            labels=release.labels(_COMPONENT, queue=queue.name), selector=selector,

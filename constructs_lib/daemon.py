@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from ._dagster_pod import db_wait_container, system_env_from, workspace_file, workspace_mount, workspace_volume
+from ._dagster_pod import (
+    dagster_needs,
+    db_wait_container,
+    system_env_from,
+    workspace_file,
+    workspace_mount,
+    workspace_volume,
+)
 from .env_config_map import EnvConfigMap
 from .errors import check_positive_int
 from .images import Image, default_celery_k8s_image, default_postgres_image
@@ -44,7 +51,7 @@ class DagsterDaemon(Construct):
     """Deployment ``<fullname>-daemon``: one replica, ``Recreate`` so two never overlap.
 
     Attributes:
-        deployment_name.
+        deployment_name, pod_selector.
     """
 
     def __init__(
@@ -65,6 +72,7 @@ class DagsterDaemon(Construct):
         s = settings if settings is not None else DaemonSettings()
         self.deployment_name = release.daemon
         selector = release.selector(_COMPONENT, deployment="daemon")
+        self.pod_selector = selector
         container = build_container(
             name="dagster",
             image=s.image,
@@ -74,6 +82,13 @@ class DagsterDaemon(Construct):
                  env_value("DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", str(s.heartbeat_tolerance))],
             env_from=system_env_from(instance, env_config_map),
             volume_mounts=[instance.volume_mount(), workspace_mount()],
+            # `liveness-check` reads the daemon's heartbeats from the instance's storage.
+            # (importing Dagster alone takes seconds, tens of them on a busy node)
+            liveness_probe={"exec": {"command": ["dagster-daemon", "liveness-check"]},
+                            "initialDelaySeconds": 60, "periodSeconds": 60, "timeoutSeconds": 45,
+                            "failureThreshold": 5},
+            readiness_probe={"exec": {"command": ["dagster-daemon", "liveness-check"]},
+                             "periodSeconds": 60, "timeoutSeconds": 45, "failureThreshold": 3},
         )
         wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
         template = build_pod_template(
@@ -82,6 +97,7 @@ class DagsterDaemon(Construct):
             volumes=[instance.volume(), workspace_volume(workspace.name)],
             service_account_name=service_account_name, automount_service_account_token=True,
             image_pull_secrets=image_pull_secrets,
+            needs=dagster_needs(instance.dagster_home, api_access=True),  # it launches runs
         )
         add_deployment(self, "deployment", name=self.deployment_name,
                        labels=release.labels(_COMPONENT, deployment="daemon"), selector=selector,

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from ._dagster_pod import db_wait_container, system_env_from, workspace_file, workspace_mount, workspace_volume
+from ._dagster_pod import (
+    dagster_needs,
+    db_wait_container,
+    system_env_from,
+    workspace_file,
+    workspace_mount,
+    workspace_volume,
+)
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_non_negative_int, check_one_of, check_port, check_positive_int
 from .images import Image, default_celery_k8s_image, default_postgres_image
@@ -96,6 +103,7 @@ class DagitService(Construct):
         service_name / port: the webserver Service.
         read_only_service_name: the read-only Service, or ``None``.
         path_prefix: the path the UI is served under (``""`` for the root).
+        pod_selectors: labels selecting the webserver's pods (and the read-only twin's).
     """
 
     def __init__(
@@ -116,9 +124,13 @@ class DagitService(Construct):
         s = settings if settings is not None else WebserverSettings()
         self.settings = s
         self.port = s.port
+        # Non-root (hardened) cannot bind a port below 1024: the container listens on 8080 and
+        # the Service keeps the configured port.
+        self.container_port = 8080 if s.options.profile == "hardened" and s.port < 1024 else s.port
         self.path_prefix = s.path_prefix or ""
         self.service_name = release.webserver
         self.read_only_service_name = release.webserver_read_only if s.read_only else None
+        self.pod_selectors: list[dict[str, str]] = []
         wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
         self._add(release, instance, workspace, env_config_map, service_account_name, wait_image,
                   image_pull_secrets, read_only=False)
@@ -129,7 +141,7 @@ class DagitService(Construct):
     def command(self, workspace: WorkspaceConfigMap, *, read_only: bool = False) -> list[str]:
         s = self.settings
         command = ["dagit" if s.legacy_dagit_command else "dagster-webserver",
-                   "-h", "0.0.0.0", "-p", str(s.port), "-w", workspace_file(workspace.key)]
+                   "-h", "0.0.0.0", "-p", str(self.container_port), "-w", workspace_file(workspace.key)]
         # The official chart's flag order.
         if s.db_statement_timeout is not None:
             command += ["--db-statement-timeout", str(s.db_statement_timeout)]
@@ -151,6 +163,7 @@ class DagitService(Construct):
         name = release.webserver_read_only if read_only else release.webserver
         suffix = "-read-only" if read_only else ""
         selector = release.selector(component)
+        self.pod_selectors.append(selector)
         labels = release.labels(component)
         container = build_container(
             name="dagster",
@@ -159,11 +172,15 @@ class DagitService(Construct):
             command=self.command(workspace, read_only=read_only),
             env=instance.pod_env(),
             env_from=system_env_from(instance, env_config_map),
-            ports=[{"name": "http", "containerPort": s.port, "protocol": "TCP"}],
+            ports=[{"name": "http", "containerPort": self.container_port, "protocol": "TCP"}],
             volume_mounts=[instance.volume_mount(), workspace_mount()],
             readiness_probe={
                 "httpGet": {"path": f"{self.path_prefix}/server_info", "port": "http"},
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 3,
+            },
+            liveness_probe={
+                "httpGet": {"path": f"{self.path_prefix}/server_info", "port": "http"},
+                "initialDelaySeconds": 30, "periodSeconds": 20, "timeoutSeconds": 10, "failureThreshold": 6,
             },
         )
         template = build_pod_template(
@@ -172,6 +189,8 @@ class DagitService(Construct):
             volumes=[instance.volume(), workspace_volume(workspace.name)],
             service_account_name=service_account_name, automount_service_account_token=True,
             image_pull_secrets=image_pull_secrets,
+            # It launches runs (without a queued coordinator) and terminates them.
+            needs=dagster_needs(instance.dagster_home, api_access=True, listen_port=self.container_port),
         )
         add_deployment(self, f"deployment{suffix}", name=name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)

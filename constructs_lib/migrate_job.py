@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from ._dagster_pod import db_wait_container, system_env_from
+from ._dagster_pod import dagster_needs, db_wait_container, system_env_from
 from ._manifest import manifest
 from .env_config_map import EnvConfigMap
 from .errors import check_non_negative_int
@@ -53,7 +53,7 @@ class MigrateJob(Construct):
             reads its token. @default none
 
     Attributes:
-        job_name.
+        job_name, pod_selector.
     """
 
     def __init__(
@@ -72,6 +72,7 @@ class MigrateJob(Construct):
         super().__init__(scope, id)
         s = settings if settings is not None else MigrateSettings()
         self.job_name = release.migrate_job
+        self.pod_selector = release.selector(_COMPONENT)
         container = build_container(
             name="dagster-instance-migrate",
             image=s.image,
@@ -83,13 +84,14 @@ class MigrateJob(Construct):
         )
         wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
         template = build_pod_template(
-            selector=release.selector(_COMPONENT), options=s.options, containers=[container],
+            selector=self.pod_selector, options=s.options, containers=[container],
             init_containers=[db_wait_container(instance, wait_image, s.options)],
             volumes=[instance.volume()],
             # `dagster instance migrate` loads the whole instance, run launcher included, and the
             # K8s launchers read the in-cluster ServiceAccount token when they are built.
             service_account_name=service_account_name, automount_service_account_token=True,
             restart_policy="Never", image_pull_secrets=image_pull_secrets,
+            needs=dagster_needs(instance.dagster_home, api_access=True),
         )
         spec = {"backoffLimit": s.backoff_limit, "template": template}
         if s.ttl_seconds_after_finished is not None:

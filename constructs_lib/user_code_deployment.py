@@ -9,11 +9,13 @@ from typing import Any
 
 from constructs import Construct
 
+from ._dagster_pod import dagster_needs
 from ._manifest import Json
 from .connections import PostgresConnection
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_one_of, check_port
 from .images import Image, default_user_code_image
+from .instance_config_map import DEFAULT_DAGSTER_HOME
 from .naming import DEFAULT_RELEASE, Release
 from .workload import (
     SERVICE_TYPES,
@@ -107,9 +109,11 @@ class UserCodeDeployment(Construct):
         service_account_name: of the pods and of the runs they launch. @default none
         job_namespace: namespace of launched runs. @default ``default``
         image_pull_secrets: @default none
+        dagster_home: ``DAGSTER_HOME`` of the server (writable under the hardened profile).
+            @default ``/opt/dagster/dagster_home``
 
     Attributes:
-        deployment_name, service_name, port, env_config_map, grpc_location.
+        deployment_name, service_name, port, env_config_map, grpc_location, pod_selector.
     """
 
     def __init__(
@@ -125,6 +129,7 @@ class UserCodeDeployment(Construct):
         service_account_name: str | None = None,
         job_namespace: str = "default",
         image_pull_secrets: Sequence[str] = (),
+        dagster_home: str = DEFAULT_DAGSTER_HOME,
     ) -> None:
         super().__init__(scope, id)
         s = settings
@@ -133,6 +138,7 @@ class UserCodeDeployment(Construct):
         self.port = s.port
         self.grpc_location = GrpcLocation(host=self.service_name, port=s.port, location_name=s.name)
         selector = release.selector(_COMPONENT, app=_APP, deployment=s.name)
+        self.pod_selector = selector
         labels = release.labels(_COMPONENT, app=_APP, deployment=s.name)
         self.env_config_map = EnvConfigMap(self, "env", name=release.user_code_env_config_map(s.name),
                                            data=s.env, labels=labels)
@@ -165,13 +171,19 @@ class UserCodeDeployment(Construct):
                 "exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(s.port)]},
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 1,
             },
+            liveness_probe={
+                "exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(s.port)]},
+                "initialDelaySeconds": 30, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 6,
+            },
         )
         template = build_pod_template(selector=selector, options=s.options,
                                       containers=[container, *(dict(c) for c in s.sidecar_containers)],
                                       init_containers=[dict(c) for c in s.init_containers],
                                       service_account_name=service_account_name,
                                       automount_service_account_token=True,
-                                      image_pull_secrets=image_pull_secrets)
+                                      image_pull_secrets=image_pull_secrets,
+                                      # The gRPC server serves code; it does not call the Kubernetes API.
+                                      needs=dagster_needs(dagster_home, api_access=False))
         add_deployment(self, "deployment", name=self.deployment_name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)
         add_service(self, "service", name=self.service_name, labels=labels, selector=selector,
