@@ -25,6 +25,7 @@ from .workload import (
     add_deployment,
     build_container,
     build_pod_template,
+    tcp_check_command,
     wait_for_tcp_container,
 )
 
@@ -175,6 +176,14 @@ class CeleryWorkerPool(Construct):
             status = {"exec": {"command": ["/bin/sh", "-c",
                                            f"dagster-celery status -A {_APP} -y {config_path} "
                                            '| grep "${HOSTNAME}:.*OK"']}}
+            # Ready while the broker is reachable (a worker without it takes no work); without
+            # a known broker address, when Celery answers (loading the app takes seconds).
+            readiness: Json = (
+                {"exec": {"command": tcp_check_command([(broker.host, broker.port)])},
+                 "periodSeconds": 20, "timeoutSeconds": 10, "failureThreshold": 3}
+                if broker is not None and broker.host is not None and broker.port is not None
+                else {**status, "initialDelaySeconds": 15, "periodSeconds": 30, "timeoutSeconds": 30,
+                      "failureThreshold": 3})
             container = build_container(
                 name="dagster",
                 image=s.image,
@@ -186,9 +195,7 @@ class CeleryWorkerPool(Construct):
                 env_from=system_env_from(instance, env_config_map),
                 volume_mounts=[instance.volume_mount(),
                                {"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
-                # Loading the Celery app takes seconds (over 10 on a busy node): a generous timeout.
-                readiness_probe={**status, "initialDelaySeconds": 15, "periodSeconds": 30, "timeoutSeconds": 30,
-                                 "failureThreshold": 3},
+                readiness_probe=readiness,
                 liveness_probe={  # the chart's
                     **status,
                     "initialDelaySeconds": 15, "periodSeconds": 10, "timeoutSeconds": 10,

@@ -32,6 +32,7 @@ __all__ = [
     "env_from_secret",
     "env_value",
     "normalize_env",
+    "tcp_check_command",
     "wait_for_tcp_container",
 ]
 
@@ -286,6 +287,17 @@ def build_container(
         if probe:
             container[key] = probe
     return container
+
+
+def tcp_check_command(targets: Sequence[tuple[str, int]]) -> list[str]:
+    """A command (for an exec probe) that succeeds when every ``host:port`` accepts TCP
+    connections, with Python's standard library (every Dagster image has Python)."""
+    script = (
+        "import socket\n"
+        f"for host, port in {json.dumps([[h, p] for h, p in targets])}:\n"
+        "    socket.create_connection((host, port), timeout=5).close()\n"
+    )
+    return ["python", "-c", script]
 
 
 def wait_for_tcp_container(
