@@ -4,7 +4,8 @@
 component              accepts (ingress; everything else is dropped)
 =====================  =====================================================================
 PostgreSQL (bundled)   the webserver, daemon, Celery workers, code locations, migrate Job, runs
-broker (bundled)       the Celery workers, Flower, the launchers (webserver, daemon), runs
+broker (bundled)       the Celery workers, Flower, the launchers (webserver, daemon), runs,
+                       KEDA's operator when a queue is autoscaled
 code locations         the webserver, daemon, runs
 webserver, Flower      every pod of the namespace, and the configured ingress peers
 daemon, workers, Job   nothing
@@ -28,7 +29,7 @@ from ._manifest import Json, manifest
 from .errors import ConfigError
 from .naming import DEFAULT_RELEASE, Release
 
-__all__ = ["NetworkPolicies", "NetworkPolicySettings", "Peer", "RUN_POD_SELECTOR"]
+__all__ = ["KEDA_OPERATOR_PEER", "RUN_POD_SELECTOR", "NetworkPolicies", "NetworkPolicySettings", "Peer"]
 
 #: Pods Dagster launches for runs and steps (``dagster_k8s.job``'s labels).
 RUN_POD_SELECTOR: Json = {
@@ -37,6 +38,10 @@ RUN_POD_SELECTOR: Json = {
                           "values": ["run_worker", "step_worker"]}],
 }
 _NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+#: KEDA's operator (its chart's pod label), in whatever namespace it runs: it reads the queue
+#: lengths of autoscaled Celery queues from the broker.
+KEDA_OPERATOR_PEER: Json = {"namespaceSelector": {},
+                            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "keda-operator"}}}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,7 +30,7 @@ from .instance_config import (
 from .instance_config_map import DEFAULT_DAGSTER_HOME, PIPELINE_RUN_ENV_CONFIGMAP_ENV, InstanceConfigMap
 from .migrate_job import MigrateJob, MigrateSettings
 from .naming import Release
-from .network_policies import RUN_POD_SELECTOR, NetworkPolicies, NetworkPolicySettings, Peer
+from .network_policies import KEDA_OPERATOR_PEER, RUN_POD_SELECTOR, NetworkPolicies, NetworkPolicySettings, Peer
 from .pod_disruption_budgets import PodDisruptionBudgets, PodDisruptionBudgetSettings
 from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreSql, PostgreSqlSettings
 from .rabbitmq import RabbitMq, RabbitMqSettings
@@ -377,7 +377,9 @@ class DagsterChart(cdk8s.Chart):
         if isinstance(self.broker, RabbitMq) or (isinstance(self.broker, Redis) and self.broker.pod_selector):
             assert self.broker.pod_selector is not None
             broker, port = ("rabbitmq", "amqp") if isinstance(self.broker, RabbitMq) else ("redis", "redis")
-            targets.append((broker, self.broker.pod_selector, [port], [*workers, *flower, *webservers, *daemon, runs]))
+            keda = [KEDA_OPERATOR_PEER] if self.celery_workers is not None and self.celery_workers.autoscaler else []
+            targets.append((broker, self.broker.pod_selector, [port],
+                            [*workers, *flower, *webservers, *daemon, runs, *keda]))
         for d in self.code_locations:
             targets.append((f"code-location-{d.service_name}", d.pod_selector, ["grpc"],
                             [*webservers, *daemon, runs]))

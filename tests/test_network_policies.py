@@ -56,7 +56,7 @@ def _peer_matches(peer: dict[str, Any], source: Pod, policy_namespace: str) -> b
     return "podSelector" not in peer or selector_matches(peer["podSelector"], source.labels)
 
 
-def reachable(policies: list[Manifest], source: Pod, target: Pod) -> set[str]:
+def reachable(policies: list[Manifest], source: Pod, target: Pod, namespace: str = NAMESPACE) -> set[str]:
     """Named container ports of ``target`` that ``source`` may connect to (all: ``{"*"}``)."""
     selecting = [p for p in policies if selector_matches(p["spec"]["podSelector"], target.labels)
                  and "Ingress" in p["spec"]["policyTypes"]]
@@ -65,7 +65,7 @@ def reachable(policies: list[Manifest], source: Pod, target: Pod) -> set[str]:
     allowed: set[str] = set()
     for policy in selecting:
         for rule in policy["spec"].get("ingress") or []:
-            if rule.get("from") and not any(_peer_matches(peer, source, NAMESPACE) for peer in rule["from"]):
+            if rule.get("from") and not any(_peer_matches(peer, source, namespace) for peer in rule["from"]):
                 continue
             if not rule.get("ports"):
                 return {"*"}
@@ -73,12 +73,14 @@ def reachable(policies: list[Manifest], source: Pod, target: Pod) -> set[str]:
     return allowed
 
 
-def table(objects: list[Manifest], extra_sources: list[Pod]) -> dict[tuple[str, str], set[str]]:
+def table(objects: list[Manifest], extra_sources: list[Pod],
+          namespace: str = NAMESPACE) -> dict[tuple[str, str], set[str]]:
+    """Who reaches whom (and on which ports), the system's pods living in ``namespace``."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    targets = pods_of(objects)
+    targets = [dataclasses.replace(p, namespace=namespace) for p in pods_of(objects)]
     sources = [*targets, *extra_sources]
-    return {(s.name, t.name): reachable(policies, s, t) for s in sources for t in targets
-            if s.name != t.name and reachable(policies, s, t)}
+    return {(s.name, t.name): reachable(policies, s, t, namespace) for s in sources for t in targets
+            if s.name != t.name and reachable(policies, s, t, namespace)}
 
 
 RUN = Pod("run", RUN_POD)
@@ -204,3 +206,16 @@ def test_policies_and_budgets_are_valid_kubernetes(version: str) -> None:
     assert {"NetworkPolicy", "PodDisruptionBudget"} <= kinds
     problems = [p for obj in objects for p in schema_problems(obj, version)]
     assert not problems, "\n".join(problems)
+
+
+def test_keda_reaches_the_broker_of_autoscaled_queues() -> None:
+    objects = synth_config(build_variant("celery-autoscaling", TEST_PASSWORDS))
+    namespace = next(o["metadata"]["namespace"] for o in objects if o["kind"] == "NetworkPolicy")
+    keda = Pod("keda", {"app.kubernetes.io/name": "keda-operator"}, namespace="keda")
+    got = table(objects, [keda], namespace=namespace)
+    reached = {t for (s, t) in got if s == "keda"}
+    brokers = {o["metadata"]["name"] for o in objects if o["kind"] == "StatefulSet"} - {"dagster-postgresql"}
+    assert reached == brokers and len(brokers) == 1
+    # Without autoscaling, KEDA reaches nothing.
+    plain = synth_config(dataclasses.replace(build_variant("celery-redis", TEST_PASSWORDS), namespace=namespace))
+    assert not [t for (s, t) in table(plain, [keda], namespace=namespace) if s == "keda"]
