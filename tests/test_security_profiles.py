@@ -27,10 +27,15 @@ from constructs_lib import (
 )
 from constructs_lib.helm import from_helm_values
 from constructs_lib.security_profile import SECRET_ENV_DIR, SECRET_ENV_WRAPPER, parse_quantity
-from constructs_lib.testing.k8s_schema import KUBERNETES_VERSIONS, schema_problems
+from constructs_lib.testing.k8s_schema import (
+    KUBERNETES_VERSIONS,
+    crd_files_from_cdk8s_yaml,
+    load_crd_schemas,
+    schema_problems,
+)
 from constructs_lib.testing.pod_security import pss_problems
 
-from .conftest import TEST_PASSWORDS, Manifest, find, synth_config
+from .conftest import ROOT, TEST_PASSWORDS, Manifest, find, synth_config
 from .validation.manifests import containers, pod_spec, workloads
 
 #: The two systems of the issue: the chart's defaults, and Celery + RabbitMQ + Flower.
@@ -245,7 +250,7 @@ def test_hardened_secrets_are_files_not_env(hardened: dict[str, list[Manifest]])
     postgres = pod_spec(find(objects, "StatefulSet", "dagster-postgresql"))["containers"][0]
     assert {"name": "POSTGRES_PASSWORD_FILE", "value": f"{SECRET_ENV_DIR}/POSTGRES_PASSWORD"} in postgres["env"]
     rabbitmq = find(objects, "Secret", "dagster-rabbitmq")
-    assert set(rabbitmq["data"]) == {"rabbitmq-password", "20-default-user.conf"}
+    assert set(rabbitmq["data"]) == {"rabbitmq-username", "rabbitmq-password", "20-default-user.conf"}
     daemon = pod_spec(find(objects, "Deployment", "dagster-daemon"))["containers"][0]
     assert daemon["command"][:4] == ["/bin/sh", "-c", SECRET_ENV_WRAPPER, SECRET_ENV_DIR]
     assert daemon["livenessProbe"]["exec"]["command"][:4] == daemon["command"][:4]
@@ -268,5 +273,6 @@ def test_the_secret_env_wrapper_exports_every_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_hardened_output_is_valid_kubernetes(hardened: dict[str, list[Manifest]], version: str) -> None:
-    problems = [p for objects in hardened.values() for obj in objects for p in schema_problems(obj, version)]
+    crds = load_crd_schemas(crd_files_from_cdk8s_yaml(ROOT / "cdk8s.yaml"))  # KEDA's, for autoscaled queues
+    problems = [p for objects in hardened.values() for obj in objects for p in schema_problems(obj, version, crds)]
     assert not problems, "\n".join(problems)
