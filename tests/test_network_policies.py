@@ -93,8 +93,8 @@ def test_reachability_celery_rabbitmq_flower() -> None:
     objects = synth_config(config)
     got = table(objects, [RUN, NEIGHBOUR, INGRESS_CONTROLLER])
     web, daemon, workers = "dagster-dagster-webserver", "dagster-daemon", "dagster-celery-workers-dagster"
-    flower, location, migrate = "dagster-flower", "dagster-dagster-user-deployments-k8s-example-user-code-1", \
-        "dagster-instance-migrate"
+    flower, location = "dagster-flower", "dagster-dagster-user-deployments-k8s-example-user-code-1"
+    migrate = next(o["metadata"]["name"] for o in objects if o["kind"] == "Job")
     pg, mq = "dagster-postgresql", "dagster-rabbitmq"
     expected = {
         **{(s, pg): {"tcp-postgresql"} for s in (web, daemon, workers, location, migrate, "run")},
