@@ -40,7 +40,6 @@ from constructs_lib import (
     build_variant,
 )
 from constructs_lib.errors import check_dns1123_label
-from constructs_lib.helm import from_helm_values, load_values
 
 DEMO_PASSWORD = "demo-only-change-me"
 
@@ -120,6 +119,9 @@ def _configs(args: argparse.Namespace) -> dict[str, DagsterSystemConfig]:
     if args.release is not None:
         check_dns1123_label("--release", args.release, max_length=53)
     if args.values or args.sets:
+        # Imported here: the Helm layer's pydantic models cost a tenth of a second to import.
+        from constructs_lib.helm import from_helm_values, load_values
+
         values = load_values(args.values, set_order=args.sets)
         release = "dagster" if args.release is None else args.release
         return {"dagster": from_helm_values(values, release=release, namespace=args.namespace)}

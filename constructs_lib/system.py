@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
+from ._manifest import builds_chart
 from .celery_config_secret import CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
@@ -208,6 +209,7 @@ class DagsterChart(cdk8s.Chart):
         network_policies, pod_disruption_budgets.
     """
 
+    @builds_chart
     def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
         super().__init__(scope, id, namespace=config.namespace, disable_resource_name_hashes=True)
         c = with_security_profile(config, config.security_profile)
