@@ -28,7 +28,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 import cdk8s
-from constructs import Construct
+import jsii
+from constructs import Construct, IValidation
 
 from .errors import ConfigError
 
@@ -203,6 +204,57 @@ def builds_chart(init: _Init) -> _Init:
             _local.building = previous
 
     return wrapper  # type: ignore[return-value]
+
+
+class RenderedChart(cdk8s.Chart):
+    """A ``cdk8s.Chart`` that renders its :class:`Manifest` objects in one go when ``App.synth()``
+    (or ``synth_yaml()``) synthesizes it, instead of one callback per object.
+
+    The order is cdk8s's own (``DependencyGraph(chart.node).topology()``), other ``ApiObject`` objects
+    render themselves, and anything unusual (a chart nested inside, or a synthesis that did not
+    first validate the app: ``Testing.synth``, ``chart.to_json()``) takes cdk8s's own path.
+    """
+
+    def __init__(self, scope: Construct, id: str, **props: Any) -> None:
+        super().__init__(scope, id, **props)
+        self._dagster_cdk8s_validated = False
+        self.node.add_validation(_SynthesisStarts(self))
+
+    def to_json(self) -> Any:
+        """The chart's objects as Kubernetes JSON, in cdk8s's order (as ``Chart.to_json``)."""
+        if not self._dagster_cdk8s_validated:
+            return self._cdk8s_to_json()
+        # App.synth()/synth_yaml() validated the app and resolved dependencies just before this.
+        self._dagster_cdk8s_validated = False
+        meta = chart_meta(self)
+        out: list[Any] = []
+        for construct in cdk8s.DependencyGraph(self.node).topology():
+            if isinstance(construct, cdk8s.Chart):
+                if construct is self:
+                    continue
+                return self._cdk8s_to_json()  # a nested chart: cdk8s decides which object is whose
+            if isinstance(construct, Manifest) and construct.rendered_in_python:
+                out.append(construct.render(meta))
+            elif isinstance(construct, cdk8s.ApiObject):
+                out.append(construct.to_json())
+        return out
+
+    def _cdk8s_to_json(self) -> Any:
+        result = super().to_json()
+        self._dagster_cdk8s_validated = False  # that synthesis validated too: not App.synth's pass
+        return result
+
+
+@jsii.implements(IValidation)
+class _SynthesisStarts:
+    """Validation hook: cdk8s validates the whole app before it asks charts for their objects."""
+
+    def __init__(self, chart: RenderedChart) -> None:
+        self._chart = chart
+
+    def validate(self) -> list[str]:
+        self._chart._dagster_cdk8s_validated = True
+        return []
 
 
 # --- what cdk8s's sanitizeValue does to metadata -------------------------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import cdk8s
 from constructs import Construct
 
-from ._manifest import builds_chart
+from ._manifest import RenderedChart, builds_chart
 from .celery_config_secret import CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
@@ -200,7 +199,7 @@ class DagsterSystemConfig:
         return getattr(self.run_launcher, "job_namespace", None) or self.namespace or "default"
 
 
-class DagsterChart(cdk8s.Chart):
+class DagsterChart(RenderedChart):
     """The Dagster system as one cdk8s Chart.
 
     Attributes (each the construct that deploys it, or ``None`` when not deployed):

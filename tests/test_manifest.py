@@ -100,3 +100,46 @@ def test_constructs_in_a_namespaced_labelled_chart_of_ones_own() -> None:
 def test_dagster_chart_objects_carry_the_chart_namespace() -> None:
     objects = synth_variant("external")
     assert {o["metadata"].get("namespace") for o in objects} == {"dagster"}
+
+
+def _app_synth_objects(app: cdk8s.App, tmp_path: Any) -> list[Any]:
+    import yaml
+
+    app.synth()
+    path = next(p for p in sorted(tmp_path.iterdir()) if p.name.endswith("dagster.k8s.yaml"))
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def test_app_synth_renders_a_dagster_chart_in_one_go(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """App.synth() asks DagsterChart once, not each object (no per-object callback)."""
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("celery-rabbitmq", TEST_PASSWORDS))
+    expected = cdk8s.Testing.synth(chart)  # cdk8s's own path: one callback per object
+
+    def no_callback(self: Manifest) -> Any:
+        raise AssertionError("rendered one by one")
+
+    monkeypatch.setattr(Manifest, "to_json", no_callback)
+    assert _app_synth_objects(app, tmp_path) == expected
+
+
+def test_dependencies_order_objects_as_cdk8s_does(tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    assert chart.migrate is not None
+    chart.webserver.node.add_dependency(chart.migrate)  # construct-level: cdk8s resolves it at synth
+    objects = _app_synth_objects(app, tmp_path)
+    names = [o["metadata"]["name"] for o in objects]
+    assert names.index(chart.migrate.job_name) < names.index(chart.webserver.service_name)
+    assert objects == cdk8s.Testing.synth(chart)
+
+
+def test_a_chart_nested_in_a_dagster_chart_keeps_its_own_objects(tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    inner = cdk8s.Chart(chart, "inner", namespace="elsewhere")
+    manifest(inner, "cm", "ConfigMap", name="inner-cm", body={"data": {"a": "1"}})
+    objects = _app_synth_objects(app, tmp_path)
+    assert "inner-cm" not in [o["metadata"]["name"] for o in objects]
+    inner_yaml = next(p for p in tmp_path.iterdir() if "inner" in p.name).read_text()
+    assert "namespace: elsewhere" in inner_yaml and "name: inner-cm" in inner_yaml
