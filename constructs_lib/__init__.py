@@ -1,5 +1,6 @@
 """dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
 
+from ._release import released
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSettings
@@ -131,4 +132,5 @@ __all__ = [
     "build_variant",
     "dagster_image",
     "example_code_location",
+    "released",
 ]
