@@ -175,6 +175,14 @@ def chart_meta(chart: cdk8s.Chart) -> _ChartMeta:
     return cached
 
 
+def chart_namespace(scope: Construct) -> str | None:
+    """The namespace of the chart ``scope`` is in (no round trip while a chart is being built)."""
+    building: _Building | None = getattr(_local, "building", None)
+    if building is not None:
+        return building.meta().namespace
+    return chart_meta(cdk8s.Chart.of(scope)).namespace
+
+
 class _Building:
     def __init__(self, chart: cdk8s.Chart) -> None:
         self.chart = chart
@@ -217,6 +225,8 @@ class RenderedChart(cdk8s.Chart):
 
     def __init__(self, scope: Construct, id: str, **props: Any) -> None:
         super().__init__(scope, id, **props)
+        # What ``chart_meta`` would read back from the Node side (Chart keeps both as given).
+        self._dagster_cdk8s_meta = _ChartMeta(labels=dict(props.get("labels") or {}), namespace=props.get("namespace"))
         self._dagster_cdk8s_validated = False
         self.node.add_validation(_SynthesisStarts(self))
 
