@@ -41,7 +41,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CHART = (ROOT / ".." / "shared" / "reference" / "official-chart-1.9.3" / "chart").resolve()
 PYTHON = sys.executable
-ENV = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK8S_CHECK_UPGRADE": "false",
+#: Python caches bytecode as it does for any user (a session may run with PYTHONDONTWRITEBYTECODE).
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+       "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK8S_CHECK_UPGRADE": "false",
        "DAGSTER_PG_PASSWORD": "bench", "DAGSTER_RABBITMQ_PASSWORD": "bench", "DAGSTER_REDIS_PASSWORD": "bench"}
 #: The values of the Celery + RabbitMQ + Flower system (what examples/values/ ships), plus passwords.
 CELERY_FILES = ("examples/values/_common.yaml", "examples/values/celery-rabbitmq.yaml")
