@@ -162,6 +162,9 @@ class Row:
     reference: str
     ratio: str
 
+    def __post_init__(self) -> None:
+        print(f"  {self.what}: {self.ours} | {self.reference} | {self.ratio}", file=sys.stderr, flush=True)
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
@@ -234,6 +237,7 @@ def run(s: Settings, work: Path) -> tuple[list[Row], list[list[str]], list[Row],
                                             s.scale_rounds)
                 points.append((n, a, b, n_ours, n_helm))
                 scale.append([f"{n} {axis}", ms(a), str(n_ours), ms(b), str(n_helm), f"{a / b:.2f}"])
+                print(f"  {' | '.join(scale[-1])}", file=sys.stderr, flush=True)
             ours_fit = fit([p[3] for p in points], [p[1] for p in points])
             helm_fit = fit([p[4] for p in points], [p[2] for p in points])
             per = axis[:-1]
