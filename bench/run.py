@@ -60,12 +60,13 @@ class Settings:
     big: tuple[int, int]
     memory_builds: int
     memory_baseline: int
+    memory_checkpoints: tuple[int, ...]
 
 
 FULL = Settings(cold_pairs=7, warm_rounds=25, scale_rounds=5, locations=(1, 10, 50, 200), queues=(1, 10, 50),
-                big=(200, 50), memory_builds=150, memory_baseline=10)
+                big=(200, 50), memory_builds=150, memory_baseline=10, memory_checkpoints=(50, 100))
 QUICK = Settings(cold_pairs=1, warm_rounds=2, scale_rounds=1, locations=(1, 2), queues=(1, 2), big=(2, 2),
-                 memory_builds=3, memory_baseline=1)
+                 memory_builds=3, memory_baseline=1, memory_checkpoints=(2,))
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -250,32 +251,35 @@ def run(s: Settings, work: Path) -> tuple[list[Row], list[list[str]], list[Row],
                           f"{(o1 - o0) / (n1 - n0):.0f} each", ms((b1 - b0) / (n1 - n0)),
                           f"{(h1 - h0) / (n1 - n0):.0f} each", ""])
 
-        # memory after many warm builds (the Celery system)
+    # memory over many warm builds of the Celery system, in fresh processes (the scaling runs
+    # above grew the heaps)
+    checkpoints = sorted({s.memory_baseline, *s.memory_checkpoints, s.memory_builds})
+    with workers() as (ours, helm):
         for worker, name in ((ours, "ours"), (helm, "helm")):
-            for _ in range(s.memory_baseline):
+            seen: dict[int, dict[str, float]] = {}
+            for build in range(1, s.memory_builds + 1):
                 worker.build(celery, out / name)
-            before = worker.ask({"memory": True})
-            for _ in range(s.memory_builds - s.memory_baseline):
-                worker.build(celery, out / name)
-            after = worker.ask({"memory": True})
-            facts[f"memory_{name}"] = {"before": before, "after": after}
+                if build in checkpoints:
+                    seen[build] = worker.ask({"memory": True})
+            facts[f"memory_{name}"] = seen
     cm = facts["cold_memory"]
     memory_rows.append(Row("peak, one process that built once: Python / its Node children (jsii kernel)",
                            f"{cm['ours']['python_peak']:.0f} / {cm['ours']['node_peak']:.0f} MiB",
                            f"{cm['helm']['python_peak']:.0f} MiB / - (Go SDK in-process)", ""))
-    totals = {}
+    totals: dict[str, dict[int, float]] = {}
     for name in ("ours", "helm"):
-        m = facts[f"memory_{name}"]
-        totals[name] = [m[k]["python_rss"] + m[k]["node_rss"] for k in ("before", "after")]
-        for k in ("before", "after"):
-            facts[f"{name}_{k}_text"] = (f"{m[k]['python_rss'] + m[k]['node_rss']:.0f} MiB "
-                                         f"({m[k]['python_rss']:.0f} + {m[k]['node_rss']:.0f})")
-    for k, builds in (("before", s.memory_baseline), ("after", s.memory_builds)):
-        memory_rows.append(Row(f"resident after {builds} warm builds (Python + Node)", facts[f"ours_{k}_text"],
-                               facts[f"helm_{k}_text"], ""))
-    memory_rows.append(Row(f"growth from build {s.memory_baseline} to build {s.memory_builds}",
-                           f"{(totals['ours'][1] / totals['ours'][0] - 1) * 100:+.1f} %",
-                           f"{(totals['helm'][1] / totals['helm'][0] - 1) * 100:+.1f} %", ""))
+        seen = facts[f"memory_{name}"]
+        totals[name] = {b: m["python_rss"] + m["node_rss"] for b, m in seen.items()}
+    for build in checkpoints:
+        m = facts["memory_ours"][build]
+        memory_rows.append(Row(f"resident after {build} warm builds (Python + Node)",
+                               f"{totals['ours'][build]:.0f} MiB ({m['python_rss']:.0f} + {m['node_rss']:.0f})",
+                               f"{totals['helm'][build]:.0f} MiB", ""))
+    for start in sorted({s.memory_baseline, *s.memory_checkpoints})[:2]:
+        memory_rows.append(Row(
+            f"growth from build {start} to build {s.memory_builds}",
+            f"{(totals['ours'][s.memory_builds] / totals['ours'][start] - 1) * 100:+.1f} %",
+            f"{(totals['helm'][s.memory_builds] / totals['helm'][start] - 1) * 100:+.1f} %", ""))
     return rows, scale, memory_rows, facts
 
 
