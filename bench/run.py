@@ -309,6 +309,13 @@ def load_average() -> str:
         return "?"
 
 
+def _busy(load: str) -> bool:
+    try:
+        return float(load.split()[0]) > (os.cpu_count() or 1)
+    except (ValueError, IndexError):
+        return False
+
+
 def report(s: Settings, quick: bool) -> str:
     started = datetime.datetime.now(datetime.UTC)
     load_before = load_average()
@@ -325,6 +332,9 @@ def report(s: Settings, quick: bool) -> str:
               f"{s.scale_rounds} per scaling point). Helm is Helm's Go SDK (`helm-python-sdk`) rendering "
               "the official chart 1.9.3 with the same values file (a fresh chart load per render: "
               "rendering drops disabled subcharts from the loaded chart).\n")
+    if _busy(load_before):
+        header += ("\n**The machine was busy** (load average above its core count): absolute times are "
+                   "inflated several-fold and noisy; read the ratios of the interleaved pairs.\n")
     return "\n\n".join([
         header,
         table(["what", "ours", "reference", "ratio"], [[r.what, r.ours, r.reference, r.ratio] for r in rows]),
