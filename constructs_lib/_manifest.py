@@ -31,6 +31,7 @@ import cdk8s
 import jsii
 from constructs import Construct, IValidation
 
+from .apiserver import check_object
 from .errors import ConfigError
 
 Json = dict[str, Any]
@@ -75,6 +76,9 @@ def manifest(
     """Add one object of ``kind`` named ``name`` with top-level fields ``body``."""
     _check_name(kind, name)
     gvk = GVK[kind]
+    check_object({"apiVersion": gvk.api_version, "kind": gvk.kind,
+                  "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
+                  **(body or {})})
     obj = Manifest(scope, id, api_version=gvk.api_version, kind=gvk.kind, name=name, labels=labels,
                    annotations=annotations, namespace=namespace, body=body)
     building: _Building | None = getattr(_local, "building", None)
