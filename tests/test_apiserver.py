@@ -188,3 +188,8 @@ def test_the_whole_object_schema_check(variant_objects: list[Manifest]) -> None:
     deployment["spec"]["replicass"] = 1
     assert [p for p, _, _ in schema_problems(deployment)] == [
         "spec.template.spec.containers[0].imagePullPolicy", "spec.replicass"]
+
+
+def test_the_schema_check_leaves_custom_resources_to_their_crd() -> None:
+    assert schema_problems({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "x"}}) == []
+    assert schema_problems({"apiVersion": "apps/v1", "kind": "Deploymnt", "metadata": {"name": "x"}})[0][0] == "kind"
