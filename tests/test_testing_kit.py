@@ -8,7 +8,9 @@ snapshot fails with a diff. The library's own variants pass the plugin's ``dagst
 from __future__ import annotations
 
 import glob
+import importlib.util
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import cdk8s
@@ -22,6 +24,7 @@ from constructs_lib.testing import (
     Finding,
     check,
     check_dagster,
+    dagster_check,
     externals_of,
     synth,
     to_yaml,
@@ -109,6 +112,34 @@ def test_check_dagster_without_dagster_says_how_to_get_it(monkeypatch: pytest.Mo
         check_dagster(variant_objects("k8s"))
     with pytest.raises(FileNotFoundError, match="the Python configured to run Dagster's config checks"):
         check_dagster(variant_objects("k8s"), python=tmp_path / "no-python")
+
+
+def test_check_dagster_runs_in_this_process_when_dagster_is_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Python configured and Dagster importable: the checker's functions run in this process
+    on the files the ConfigMaps carry (Dagster itself is faked: it lives in .venv-dagster only)."""
+    monkeypatch.delenv(DAGSTER_PYTHON_ENV, raising=False)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "dagster" else
+                        find_spec(name, *a))
+    seen: dict[str, str] = {}
+
+    def fake_check(kind: str) -> Callable[[str], dagster_check.Result]:
+        def run(path: str) -> dagster_check.Result:
+            seen[kind] = Path(path).read_text()
+            return dagster_check.Result(path, kind, errors=[f"{kind}: planted"] if kind == "instance" else [])
+        return run
+
+    for kind in ("instance", "workspace", "celery"):
+        monkeypatch.setitem(dagster_check.CHECKS, kind, fake_check(kind))
+    objects = variant_objects("celery-rabbitmq")
+    [finding] = check_dagster(objects)
+    assert (str(finding), finding.check, finding.object, finding.field) == (
+        "ConfigMap/dagster-instance[dagster.yaml]: instance: planted", "dagster", "ConfigMap/dagster-instance",
+        "data[dagster.yaml]")
+    config_maps = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
+    assert seen == {"instance": config_maps["dagster-instance"]["dagster.yaml"],
+                    "workspace": config_maps["dagster-workspace-yaml"]["workspace.yaml"],
+                    "celery": config_maps["dagster-celery-dagster"]["celery.yaml"]}
 
 
 # ---- our own variants through the plugin -----------------------------------------------------
