@@ -21,6 +21,7 @@ from constructs_lib.testing import (
     CHECKS,
     DAGSTER_PYTHON_ENV,
     DagsterNotAvailable,
+    Externals,
     Finding,
     check,
     check_dagster,
@@ -47,6 +48,25 @@ def test_synth_is_in_memory_and_deterministic(tmp_path: Path) -> None:
     assert first is not second and first[0] is not synth(chart)[0]
     assert not (tmp_path / "dist").exists()
     assert synth(first) == first and synth(first) is not first
+
+
+def test_synth_takes_nested_charts_and_lists_of_charts() -> None:
+    """A team's chart with a DagsterChart nested in it gives both charts' objects (a snapshot of
+    the team's chart holds all of it); a list of charts gives each chart's, in the list's order."""
+    app = cdk8s.App()
+    team = cdk8s.Chart(app, "team")
+    settings = cdk8s.ApiObject(team, "settings", api_version="v1", kind="ConfigMap",
+                               metadata=cdk8s.ApiObjectMetadata(name="team-settings"))
+    settings.add_json_patch(cdk8s.JsonPatch.add("/data", {"OWNER": "data-platform"}))
+    DagsterChart(team, "dagster", config=variant_config("external"))
+    other = DagsterChart(app, "other", config=variant_config("k8s"))
+    objects = synth(team)
+    assert [o["metadata"]["name"] for o in objects[:1]] == ["team-settings"]
+    assert objects[1:] == variant_objects("external")
+    assert synth(app) == [*objects, *variant_objects("k8s")]
+    assert synth([other, team]) == [*variant_objects("k8s"), *objects]
+    assert externals_of(team) == externals_of(app.charts[1]) != Externals()
+    assert check(team, kubernetes_versions=()) == []
 
 
 def test_synth_refuses_a_construct_that_is_no_chart() -> None:
