@@ -16,7 +16,7 @@ from pathlib import Path
 import cdk8s
 import pytest
 
-from constructs_lib import DagsterChart, ExternalPostgreSqlSettings
+from constructs_lib import DagsterChart, ExternalPostgreSql, ExternalPostgreSqlSettings, SecretKeyRef
 from constructs_lib.testing import (
     CHECKS,
     DAGSTER_PYTHON_ENV,
@@ -110,6 +110,14 @@ def test_externals_come_from_the_charts_configuration() -> None:
         ("object references", "Deployment/dagster-daemon", "dagster-db-credentials"),
         ("network endpoints", "ConfigMap/dagster-instance", "dagster-db.postgres.svc.cluster.local:5432")}
     assert check(synth(chart), kubernetes_versions=(), externals=externals_of(chart)) == []
+
+
+def test_an_external_postgresql_on_its_own_declares_its_host_and_secret() -> None:
+    chart = cdk8s.Chart(cdk8s.App(), "parts")
+    ExternalPostgreSql(chart, "db", settings=ExternalPostgreSqlSettings(
+        host="db.example.com", existing_secret=SecretKeyRef(name="rds", key="password")))
+    assert externals_of(chart) == Externals(hosts=frozenset({("db.example.com", 5432)}), secrets=frozenset({"rds"}),
+                                            secret_keys=frozenset({("rds", "password")}))
 
 
 def test_a_finding_names_object_field_and_value() -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 
-from constructs_lib import DagsterSystemConfig
+from constructs_lib import DagsterSystemConfig, ExternalPostgreSql
 
 from . import dagster_check
 from .crossref import (
@@ -79,7 +79,8 @@ DAGSTER_PYTHON_ENV = "DAGSTER_CDK8S_PYTHON"
 def externals_of(target: Synthesizable) -> Externals:
     """What the configurations of the Dagster systems in ``target`` (a chart, an app or charts:
     every construct in them with a ``config`` that is a :class:`DagsterSystemConfig`) declare to
-    exist outside the output: existing Secrets, external databases, brokers and code servers..."""
+    exist outside the output: existing Secrets, external databases, brokers and code servers...;
+    and an :class:`ExternalPostgreSql` used on its own: its host and its password Secret."""
     roots = [target] if isinstance(target, (cdk8s.Chart, cdk8s.App)) else \
         [item for item in target if isinstance(item, cdk8s.Chart)]
     found = Externals()
@@ -88,6 +89,11 @@ def externals_of(target: Synthesizable) -> Externals:
             config = getattr(construct, "config", None)
             if isinstance(config, DagsterSystemConfig):
                 found = merge_externals(found, declared_externals(config))
+            if isinstance(construct, ExternalPostgreSql):  # used on its own, outside a DagsterChart
+                db, secret = construct.connection, construct.connection.password_secret
+                found = merge_externals(found, Externals(hosts=frozenset({(db.host, db.port)}),
+                                                         secrets=frozenset({secret.name}),
+                                                         secret_keys=frozenset({(secret.name, secret.key)})))
     return found
 
 
