@@ -6,6 +6,7 @@ from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSett
 from .connections import PG_PASSWORD_ENV, BrokerConnection, PostgresConnection
 from .daemon import DaemonSettings, DagsterDaemon
 from .dagit_service import DagitService, WebserverSettings
+from .dagster_instance import DagsterInstance
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError
 from .flower import FlowerService, FlowerSettings
@@ -75,6 +76,7 @@ __all__ = [
     "DagsterChart",
     "DagsterDaemon",
     "DagsterIngress",
+    "DagsterInstance",
     "DagsterSystemConfig",
     "DefaultRunCoordinator",
     "EnvConfigMap",

@@ -19,11 +19,10 @@ from constructs_lib import (
     DaemonSettings,
     DagitService,
     DagsterDaemon,
-    EnvConfigMap,
+    DagsterInstance,
     FlowerService,
     GrpcLocation,
     Image,
-    InstanceConfigMap,
     K8sRunLauncher,
     MigrateJob,
     MigrateSettings,
@@ -57,7 +56,7 @@ INSTANCE_MOUNT = {
 class System:
     """The wiring a workload needs, built in a test chart."""
 
-    def __init__(self, chart: cdk8s.Chart, *, celery: bool = True) -> None:
+    def __init__(self, chart: cdk8s.Chart, *, celery: bool = True, job_namespace: str | None = None) -> None:
         self.celery_secret = (
             CeleryConfigSecret(
                 chart,
@@ -69,24 +68,23 @@ class System:
             if celery
             else None
         )
-        self.instance = InstanceConfigMap(
+        self.instance = DagsterInstance(
             chart,
             "instance",
             postgres=PG,
             celery_secret=self.celery_secret,
             run_launcher=None if celery else K8sRunLauncher(),
+            service_account_name="dagster",
+            job_namespace=job_namespace,
         )
         self.workspace = WorkspaceConfigMap(
             chart, "workspace", locations=[GrpcLocation(host="loc", port=3030, location_name="loc")]
         )
-        self.env = EnvConfigMap(
-            chart, "env", name="dagster-webserver-env", data={"DAGSTER_HOME": "/opt/dagster/dagster_home"}
-        )
 
 
-def synth_with(build: Any, *, celery: bool = True) -> list[Manifest]:
+def synth_with(build: Any, *, celery: bool = True, job_namespace: str | None = None) -> list[Manifest]:
     def outer(chart: cdk8s.Chart) -> None:
-        build(chart, System(chart, celery=celery))
+        build(chart, System(chart, celery=celery, job_namespace=job_namespace))
 
     return synth_chart(outer)
 
@@ -99,8 +97,6 @@ def test_webserver_deployment_and_service() -> None:
             "web",
             instance=s.instance,
             workspace=s.workspace,
-            env_config_map=s.env,
-            service_account_name="dagster",
         )
     )
     deployment = find(objects, "Deployment", "dagster-dagster-webserver")
@@ -241,8 +237,6 @@ def test_daemon() -> None:
             "daemon",
             instance=s.instance,
             workspace=s.workspace,
-            env_config_map=s.env,
-            service_account_name="dagster",
             settings=DaemonSettings(heartbeat_tolerance=600),
         )
     )
@@ -283,7 +277,6 @@ def test_celery_worker_pool_one_deployment_and_config_per_queue() -> None:
             chart,
             "pool",
             instance=s.instance,
-            service_account_name="dagster",
             settings=settings,
             config_source={"task_acks_late": True},
         )
@@ -387,14 +380,12 @@ def test_user_code_deployment() -> None:
         built["u"] = UserCodeDeployment(
             chart,
             "code",
+            instance=s.instance,
             settings=settings,
-            postgres=PG,
             service_account_name="sa",
-            celery_secret_name="dagster-celery-config-secret",
-            job_namespace="runs",
         )
 
-    objects = synth_with(build)
+    objects = synth_with(build, job_namespace="runs")
     deployment = find(objects, "Deployment", "dagster-dagster-user-deployments-my-code")
     main = container(deployment)
     assert main["args"] == ["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", "4000", "--module-name", "my_code"]
@@ -424,9 +415,9 @@ def test_user_code_deployment() -> None:
 
 def test_code_location_without_launched_run_config() -> None:
     settings = CodeLocationSettings(name="plain", grpc_args=[], include_config_in_launched_runs=False)
-    objects = synth_chart(lambda chart: UserCodeDeployment(chart, "code", settings=settings))
+    objects = synth_with(lambda chart, s: UserCodeDeployment(chart, "code", instance=s.instance, settings=settings))
     names = [e["name"] for e in container(find(objects, "Deployment", "dagster-dagster-user-deployments-plain"))["env"]]
-    assert names == ["DAGSTER_CURRENT_IMAGE"]
+    assert names == ["DAGSTER_CURRENT_IMAGE", "DAGSTER_PG_PASSWORD"]
 
 
 # ---- workspace, migrate ------------------------------------------------------------------------
