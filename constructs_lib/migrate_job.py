@@ -11,6 +11,7 @@ from ._manifest import manifest
 from .dagster_instance import DagsterInstance
 from .errors import check_non_negative_int
 from .images import Image, default_celery_k8s_image
+from .naming import with_content_hash
 from .workload import WorkloadOptions
 
 __all__ = ["MigrateJob", "MigrateSettings"]
@@ -25,14 +26,14 @@ class MigrateSettings:
     Args:
         image: @default ``docker.io/dagster/dagster-celery-k8s`` at the pinned version
         backoff_limit: retries of the Job. @default 3
-        ttl_seconds_after_finished: delete the finished Job after this long, so the next
-            ``kubectl apply`` runs it again (Jobs are immutable). @default none (kept)
+        ttl_seconds_after_finished: delete the finished Job after this long; ``None`` keeps
+            it (GitOps tools that re-create deleted objects: see the README). @default 86400
         options: workload settings. @default none
     """
 
     image: Image = field(default_factory=default_celery_k8s_image)
     backoff_limit: int = 3
-    ttl_seconds_after_finished: int | None = None
+    ttl_seconds_after_finished: int | None = 86400
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -43,7 +44,11 @@ class MigrateSettings:
 
 
 class MigrateJob(Construct):
-    """Job ``<fullname>-instance-migrate``.
+    """Job ``<fullname>-instance-migrate-<hash>``.
+
+    The name ends in a hash of the Job's spec: a Job's pod template is immutable, so a changed
+    Job (a new image, say) is a new Job that ``kubectl apply`` creates and runs, while an
+    unchanged one is left as it is. The name stays within 63 characters for long release names.
 
     Args:
         instance: the Dagster instance whose storage is migrated (the pod is built from it;
@@ -66,7 +71,6 @@ class MigrateJob(Construct):
         super().__init__(scope, id)
         s = settings if settings is not None else MigrateSettings()
         release = instance.release
-        self.job_name = release.migrate_job
         container = dagster_container(
             instance,
             component="webserver",
@@ -80,6 +84,7 @@ class MigrateJob(Construct):
         spec = {"backoffLimit": s.backoff_limit, "template": template}
         if s.ttl_seconds_after_finished is not None:
             spec["ttlSecondsAfterFinished"] = s.ttl_seconds_after_finished
+        self.job_name = with_content_hash(release.migrate_job, spec)
         manifest(self, "job", "Job", name=self.job_name,
                  labels={**release.labels(_COMPONENT), **s.options.workload_labels},
                  annotations=s.options.workload_annotations or None, body={"spec": spec})

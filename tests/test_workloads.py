@@ -27,6 +27,7 @@ from constructs_lib import (
     MigrateJob,
     MigrateSettings,
     PostgresConnection,
+    Release,
     SecretKeyRef,
     UserCodeDeployment,
     WebserverSettings,
@@ -457,10 +458,42 @@ def test_migrate_job() -> None:
             chart, "migrate", instance=s.instance, settings=MigrateSettings(ttl_seconds_after_finished=600)
         )
     )
-    job = find(objects, "Job", "dagster-dagster-webserver-instance-migrate")
+    (job,) = [o for o in objects if o["kind"] == "Job"]
     assert job["spec"]["ttlSecondsAfterFinished"] == 600
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     main = container(job)
     assert main["command"] == ["dagster", "instance", "migrate"]
     assert main["env"] == [PG_ENV]
     assert main["volumeMounts"] == [INSTANCE_MOUNT]
+
+
+def _migrate_job(settings: MigrateSettings | None = None, release: Release | None = None) -> Manifest:
+    def build(chart: cdk8s.Chart) -> None:
+        instance = DagsterInstance(chart, "instance", postgres=PG, run_launcher=K8sRunLauncher(),
+                                   release=release or Release())
+        MigrateJob(chart, "migrate", instance=instance, settings=settings)
+
+    (job,) = [o for o in synth_chart(build) if o["kind"] == "Job"]
+    return job
+
+
+def test_migrate_job_name_follows_its_spec() -> None:
+    """A Job's template is immutable: a changed migrate Job gets a new name (so `kubectl apply`
+    creates it), an unchanged one keeps its name; it is deleted a day after it finished."""
+    default = _migrate_job()
+    name = default["metadata"]["name"]
+    prefix = "dagster-dagster-webserver-instance-migrate-"
+    assert name.startswith(prefix) and len(name) == len(prefix) + 8
+    assert default["spec"]["ttlSecondsAfterFinished"] == 86400
+    assert _migrate_job()["metadata"]["name"] == name
+    other = _migrate_job(MigrateSettings(image=Image(repository="r.example/dagster", tag="v2")))
+    assert other["metadata"]["name"] != name
+    kept = _migrate_job(MigrateSettings(ttl_seconds_after_finished=None))
+    assert "ttlSecondsAfterFinished" not in kept["spec"] and kept["metadata"]["name"] != name
+
+
+def test_migrate_job_name_of_a_long_release_stays_a_label() -> None:
+    job = _migrate_job(release=Release(name="r" * 53))
+    name = job["metadata"]["name"]
+    assert len(name) <= 63 and name[-9] == "-" and not name[:-9].endswith("-")
+    assert name.startswith("r" * 40)
