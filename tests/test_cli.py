@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -33,8 +34,13 @@ ENV.update({"CDK8S_CHECK_UPGRADE": "false", "DAGSTER_PG_PASSWORD": "a", "DAGSTER
 def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``dagster-cdk8s`` of a fresh venv the wheel is installed in."""
     where = tmp_path_factory.mktemp("cli")
+    source = where / "source"  # a copy: the build writes build/ and *.egg-info next to pyproject.toml
+    shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "--no-deps",
-                    "--wheel-dir", str(where / "wheel"), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--wheel-dir", str(where / "wheel"), str(source)], check=True, capture_output=True, timeout=300)
     (wheel,) = (where / "wheel").glob("dagster_cdk8s-*.whl")
     venv = where / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
