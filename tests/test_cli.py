@@ -37,6 +37,7 @@ def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = where / "source"  # a copy: the build writes build/ and *.egg-info next to pyproject.toml
     shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "imports", source / "imports", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "--no-deps",
