@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib import output
+from constructs_lib import VARIANTS, output
 from constructs_lib.cli import main
 
 PASSWORDS = {"DAGSTER_PG_PASSWORD": "a", "DAGSTER_RABBITMQ_PASSWORD": "b", "DAGSTER_REDIS_PASSWORD": "c"}
@@ -34,7 +34,7 @@ def previous(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_record_lists_what_was_written(previous: Path) -> None:
     record = (previous / output.RECORD).read_text().split()
     assert record == sorted(p.name for p in previous.glob("*.k8s.yaml"))
-    assert len(record) == 6
+    assert len(record) == len(VARIANTS)
 
 
 def _fail_after(monkeypatch: pytest.MonkeyPatch, name: str, calls: int, error: BaseException) -> None:
