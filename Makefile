@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps
+.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps scan
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ smoke-deps: dagster-venv
 diagram-deps:
 	bash scripts/diagram-deps.sh
 
-install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps
+
+# checkov, pinned, in a venv of its own (it pins an old `packaging`).
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: scripts/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r scripts/checkov-requirements.txt
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps $(CHECKOV_VENV)/.installed
 
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed
@@ -58,6 +67,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Lint, type-check and run every test.
+# The scanner gate: checkov, offline, over the default and hardened output (scripts/checkov_gate.py).
+scan: $(BIN)/.installed $(CHECKOV_VENV)/.installed
+	$(BIN)/python scripts/checkov_gate.py
+
+# Lint, type-check, run every test and the scanner gate.
 test: install lint
 	$(BIN)/python -m pytest
+	$(MAKE) scan

@@ -8,6 +8,7 @@
     python main.py --values values.yaml [--values more.yaml] [--set key.path=value ...]
                    [--set-string key=value] [--release NAME] [--namespace NS]
                                             # the official Helm chart's values, as `helm install` reads them
+    python main.py --security-profile hardened  # every pod under the hardened profile (with any of the above)
 
 The same as ``dagster-cdk8s synth`` (the console script ``pip install`` gives you).
 Passwords of the Secrets the shipped variants create come from DAGSTER_PG_PASSWORD,

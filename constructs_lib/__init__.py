@@ -37,10 +37,13 @@ from .instance_config import (
 from .instance_config_map import DEFAULT_DAGSTER_HOME, InstanceConfigMap
 from .migrate_job import MigrateJob, MigrateSettings
 from .naming import DEFAULT_RELEASE, Release
+from .network_policies import NetworkPolicies, NetworkPolicySettings
+from .pod_disruption_budgets import PodDisruptionBudgets, PodDisruptionBudgetSettings
 from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreSql, PostgreSqlSettings
 from .rabbitmq import RabbitMq, RabbitMqSettings
 from .redis import Redis, RedisSettings
 from .run_launcher_rbac import LAUNCHER_RULES, RunLauncherRbac
+from .security_profile import HARDENED_UID, SECURITY_PROFILES, ProcessNeeds
 from .system import DagsterChart, DagsterSystemConfig, RbacSettings, example_code_location
 from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
 from .variants import DEFAULT_VARIANT, VARIANTS, Passwords, build_variant
@@ -55,7 +58,9 @@ __all__ = [
     "DEFAULT_RELEASE",
     "DEFAULT_VARIANT",
     "LAUNCHER_RULES",
+    "HARDENED_UID",
     "PG_PASSWORD_ENV",
+    "SECURITY_PROFILES",
     "VARIANTS",
     "AzureBlobComputeLogs",
     "BrokerConnection",
@@ -96,11 +101,16 @@ __all__ = [
     "LocalComputeLogs",
     "MigrateJob",
     "MigrateSettings",
+    "NetworkPolicies",
+    "NetworkPolicySettings",
     "NoOpComputeLogs",
     "Passwords",
+    "PodDisruptionBudgetSettings",
+    "PodDisruptionBudgets",
     "PostgreSql",
     "PostgreSqlSettings",
     "PostgresConnection",
+    "ProcessNeeds",
     "QueueAutoscaling",
     "QueuedRunCoordinator",
     "RabbitMq",

@@ -68,12 +68,16 @@ def dagster_pod_template(
     loads_instance: bool = True,
     service_account_name: str | None = None,
     restart_policy: str | None = None,
+    api_access: bool = True,
+    listen_port: int | None = None,
 ) -> Json:
     """The pod template of a Dagster process of ``instance``.
 
     ``loads_instance``: the pod mounts ``dagster.yaml`` (then it first waits for the database).
     ``service_account_name``: @default the instance's. The token is mounted: Dagster processes
     launch runs (the K8s launchers read the in-cluster token when the instance is loaded).
+    ``api_access`` / ``listen_port``: what the process needs under the security profile of
+    ``options`` (:meth:`~.dagster_instance.DagsterInstance.process_needs`).
     """
     init = [db_wait_container(instance, options)] if loads_instance else []
     return build_pod_template(
@@ -83,6 +87,7 @@ def dagster_pod_template(
         service_account_name=service_account_name or instance.service_account_name,
         automount_service_account_token=True,
         restart_policy=restart_policy, image_pull_secrets=instance.image_pull_secrets,
+        needs=instance.process_needs(api_access=api_access, listen_port=listen_port),
     )
 
 

@@ -31,6 +31,8 @@ GVK = {
     "StatefulSet": k8s.KubeStatefulSet.GVK,
     "Job": k8s.KubeJob.GVK,
     "Ingress": k8s.KubeIngress.GVK,
+    "NetworkPolicy": k8s.KubeNetworkPolicy.GVK,
+    "PodDisruptionBudget": k8s.KubePodDisruptionBudget.GVK,
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from constructs import Construct
 
 from ._manifest import Json, manifest
+from .security_profile import ProcessNeeds
 from .workload import WorkloadOptions, build_pod_template
 
 
@@ -22,14 +23,17 @@ def stateful_service(
     storage_size: str,
     storage_class: str | None,
     options: WorkloadOptions,
+    needs: ProcessNeeds,
     image_pull_secrets: Sequence[str] = (),
+    volumes: Sequence[Json] = (),
 ) -> None:
     """StatefulSet ``name`` with a ``data`` PVC template, Service ``name`` and ``name-headless``."""
     container = {**container, "volumeMounts": [{"name": "data", "mountPath": data_mount_path},
                                                *container.get("volumeMounts", [])]}
-    template = build_pod_template(selector=selector, options=options, containers=[container],
+    template = build_pod_template(selector=selector, options=options, containers=[container], volumes=volumes,
                                   automount_service_account_token=False,
-                                  image_pull_secrets=image_pull_secrets, claim_names=["data"])
+                                  image_pull_secrets=image_pull_secrets, claim_names=["data"],
+                                  needs=needs)
     claim_spec: Json = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage_size}}}
     if storage_class:
         claim_spec["storageClassName"] = storage_class

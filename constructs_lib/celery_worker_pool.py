@@ -19,7 +19,7 @@ from .errors import ConfigError, check_dns1123_label, check_non_negative_int, ch
 from .images import Image, default_celery_k8s_image
 from .instance_config import CeleryK8sRunLauncher
 from .instance_config_map import dump_yaml
-from .workload import WorkloadOptions, add_deployment, wait_for_tcp_container
+from .workload import WorkloadOptions, add_deployment, tcp_check_command, wait_for_tcp_container
 
 __all__ = ["CeleryQueue", "CeleryWorkerPool", "CeleryWorkersSettings", "deep_merge"]
 
@@ -119,7 +119,7 @@ class CeleryWorkerPool(Construct):
             CeleryK8sRunLauncher's ``config_source``
 
     Attributes:
-        queue_names, deployment_names, config_map_names, env_config_map.
+        queue_names, deployment_names, config_map_names, env_config_map, pod_selectors (per queue).
         autoscaler: the KEDA objects of the autoscaled queues (``None`` when no queue is).
     """
 
@@ -147,6 +147,7 @@ class CeleryWorkerPool(Construct):
         self.queue_names = [q.name for q in s.queues]
         self.deployment_names = [release.celery_workers(q) for q in self.queue_names]
         self.config_map_names = [release.celery_queue_config_map(q) for q in self.queue_names]
+        self.pod_selectors = [release.selector(_COMPONENT, queue=q) for q in self.queue_names]
         for queue in s.queues:
             config_map = release.celery_queue_config_map(queue.name)
             celery_yaml = {"execution": {"celery": {
@@ -159,7 +160,18 @@ class CeleryWorkerPool(Construct):
                      body={"data": {"celery.yaml": dump_yaml(celery_yaml)}})
             options = replace(s.options, labels={**s.options.labels, **queue.labels},
                               node_selector={**s.options.node_selector, **queue.node_selector})
-            selector = release.selector(_COMPONENT, queue=queue.name)
+            selector = self.pod_selectors[self.queue_names.index(queue.name)]
+            status = {"exec": {"command": ["/bin/sh", "-c",
+                                           f"dagster-celery status -A {_APP} -y {config_path} "
+                                           '| grep "${HOSTNAME}:.*OK"']}}
+            # Ready while the broker is reachable (a worker without it takes no work); without
+            # a known broker address, when Celery answers (loading the app takes seconds).
+            readiness: Json = (
+                {"exec": {"command": tcp_check_command([(broker.host, broker.port)])},
+                 "periodSeconds": 20, "timeoutSeconds": 10, "failureThreshold": 3}
+                if broker is not None and broker.host is not None and broker.port is not None
+                else {**status, "initialDelaySeconds": 15, "periodSeconds": 30, "timeoutSeconds": 30,
+                      "failureThreshold": 3})
             container = dagster_container(
                 instance,
                 component=_ENV_COMPONENT,
@@ -170,10 +182,9 @@ class CeleryWorkerPool(Construct):
                 args=["worker", "start", "-A", _APP, "-y", config_path, "-q", queue.name,
                       *(["--", *queue.additional_celery_args] if queue.additional_celery_args else [])],
                 volume_mounts=[{"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
-                liveness_probe={
-                    "exec": {"command": ["/bin/sh", "-c",
-                                         f"dagster-celery status -A {_APP} -y {config_path} "
-                                         '| grep "${HOSTNAME}:.*OK"']},
+                readiness_probe=readiness,
+                liveness_probe={  # the chart's
+                    **status,
                     "initialDelaySeconds": 15, "periodSeconds": 10, "timeoutSeconds": 10,
                     "successThreshold": 1, "failureThreshold": 3,
                 },

@@ -114,6 +114,7 @@ def passwords_from_env() -> Any:
 
 
 def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
+    from .security_profile import SECURITY_PROFILES
     from .variants import DEFAULT_VARIANT, VARIANTS
 
     parser.add_argument("--outdir", help="output directory (default: dist, or $CDK8S_OUTDIR)")
@@ -129,6 +130,8 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--namespace", help="namespace of every object and of launched runs")
     parser.add_argument("--diagram", metavar="FILE",
                         help="also draw the synthesized system: FILE.svg (Graphviz), FILE.mmd (Mermaid) or FILE.dot")
+    parser.add_argument("--security-profile", choices=SECURITY_PROFILES,
+                        help="security profile of every pod (default: default, or the values' securityProfile)")
     parser.set_defaults(sets=[])
 
 
@@ -143,6 +146,13 @@ def check_synth_arguments(parser: argparse.ArgumentParser, args: argparse.Namesp
 
 def configs(args: argparse.Namespace) -> dict[str, Any]:
     """The systems ``args`` describe, by chart id (one output file each)."""
+    out = _configs(args)
+    if args.security_profile:
+        out = {k: dataclasses.replace(c, security_profile=args.security_profile) for k, c in out.items()}
+    return out
+
+
+def _configs(args: argparse.Namespace) -> dict[str, Any]:
     from .naming import Release
     from .variants import DEFAULT_VARIANT, VARIANTS, build_variant
 

@@ -46,7 +46,7 @@ class DagsterDaemon(Construct):
         settings: @default :class:`DaemonSettings`
 
     Attributes:
-        deployment_name.
+        deployment_name, pod_selector.
     """
 
     def __init__(
@@ -63,6 +63,7 @@ class DagsterDaemon(Construct):
         release = instance.release
         self.deployment_name = release.daemon
         selector = release.selector(_COMPONENT, deployment="daemon")
+        self.pod_selector = selector
         container = dagster_container(
             instance,
             component="daemon",
@@ -72,9 +73,16 @@ class DagsterDaemon(Construct):
             command=["dagster-daemon", "run", "-w", workspace_file(workspace.key)],
             env=[env_value("DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", str(s.heartbeat_tolerance))],
             volume_mounts=[workspace_mount()],
+            # `liveness-check` reads the daemon's heartbeats from the instance's storage.
+            # (importing Dagster alone takes seconds, tens of them on a busy node)
+            liveness_probe={"exec": {"command": ["dagster-daemon", "liveness-check"]},
+                            "initialDelaySeconds": 60, "periodSeconds": 60, "timeoutSeconds": 45,
+                            "failureThreshold": 5},
+            readiness_probe={"exec": {"command": ["dagster-daemon", "liveness-check"]},
+                             "periodSeconds": 60, "timeoutSeconds": 45, "failureThreshold": 3},
         )
         template = dagster_pod_template(instance, selector=selector, options=s.options, containers=[container],
-                                        volumes=[workspace_volume(workspace.name)])
+                                        volumes=[workspace_volume(workspace.name)])  # it launches runs
         add_deployment(self, "deployment", name=self.deployment_name,
                        labels=release.labels(_COMPONENT, deployment="daemon"), selector=selector,
                        replicas=1, strategy={"type": "Recreate"}, template=template, options=s.options)

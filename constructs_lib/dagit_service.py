@@ -82,6 +82,7 @@ class DagitService(Construct):
         service_name / port: the webserver Service.
         read_only_service_name: the read-only Service, or ``None``.
         path_prefix: the path the UI is served under (``""`` for the root).
+        pod_selectors: labels selecting the webserver's pods (and the read-only twin's).
     """
 
     def __init__(
@@ -98,9 +99,13 @@ class DagitService(Construct):
         release = instance.release
         self.settings = s
         self.port = s.port
+        # Non-root (hardened) cannot bind a port below 1024: the container listens on 8080 and
+        # the Service keeps the configured port.
+        self.container_port = 8080 if s.options.profile == "hardened" and s.port < 1024 else s.port
         self.path_prefix = s.path_prefix or ""
         self.service_name = release.webserver
         self.read_only_service_name = release.webserver_read_only if s.read_only else None
+        self.pod_selectors: list[dict[str, str]] = []
         self._add(instance, workspace, read_only=False)
         if s.read_only:
             self._add(instance, workspace, read_only=True)
@@ -108,7 +113,7 @@ class DagitService(Construct):
     def command(self, workspace: WorkspaceConfigMap, *, read_only: bool = False) -> list[str]:
         s = self.settings
         command = ["dagit" if s.legacy_dagit_command else "dagster-webserver",
-                   "-h", "0.0.0.0", "-p", str(s.port), "-w", workspace_file(workspace.key)]
+                   "-h", "0.0.0.0", "-p", str(self.container_port), "-w", workspace_file(workspace.key)]
         # The official chart's flag order.
         if s.db_statement_timeout is not None:
             command += ["--db-statement-timeout", str(s.db_statement_timeout)]
@@ -129,6 +134,7 @@ class DagitService(Construct):
         name = release.webserver_read_only if read_only else release.webserver
         suffix = "-read-only" if read_only else ""
         selector = release.selector(component)
+        self.pod_selectors.append(selector)
         labels = release.labels(component)
         container = dagster_container(
             instance,
@@ -137,15 +143,21 @@ class DagitService(Construct):
             image=s.image,
             options=s.options,
             command=self.command(workspace, read_only=read_only),
-            ports=[{"name": "http", "containerPort": s.port, "protocol": "TCP"}],
+            ports=[{"name": "http", "containerPort": self.container_port, "protocol": "TCP"}],
             volume_mounts=[workspace_mount()],
             readiness_probe={
                 "httpGet": {"path": f"{self.path_prefix}/server_info", "port": "http"},
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 3,
             },
+            liveness_probe={
+                "httpGet": {"path": f"{self.path_prefix}/server_info", "port": "http"},
+                "initialDelaySeconds": 30, "periodSeconds": 20, "timeoutSeconds": 10, "failureThreshold": 6,
+            },
         )
+        # It launches runs (without a queued coordinator) and terminates them.
         template = dagster_pod_template(instance, selector=selector, options=s.options, containers=[container],
-                                        volumes=[workspace_volume(workspace.name)])
+                                        volumes=[workspace_volume(workspace.name)],
+                                        listen_port=self.container_port)
         add_deployment(self, f"deployment{suffix}", name=name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)
         add_service(self, f"service{suffix}", name=name, labels=labels, selector=selector,

@@ -25,6 +25,7 @@ from .instance_config import InstanceSettings, RunLauncher
 from .instance_config_map import DEFAULT_DAGSTER_HOME, PIPELINE_RUN_ENV_CONFIGMAP_ENV, InstanceConfigMap
 from .naming import DEFAULT_RELEASE, Release
 from .run_launcher_rbac import RunLauncherRbac
+from .security_profile import ProcessNeeds
 from .workload import env_from_config_map
 
 __all__ = ["DEFAULT_COMPONENTS", "DagsterInstance"]
@@ -176,6 +177,13 @@ class DagsterInstance(Construct):
         return self._user_code_env
 
     # ---- what a pod needs to be this instance (used by _dagster_pod.py) ------------------------
+    def process_needs(self, *, api_access: bool, listen_port: int | None = None) -> ProcessNeeds:
+        """A Dagster process of this instance (for the security profiles): root in Dagster's
+        images; writes ``DAGSTER_HOME`` (local storage, compute logs, telemetry) and ``/tmp``."""
+        return ProcessNeeds(writable_paths=(self.dagster_home, "/tmp"), api_access=api_access,
+                            listen_port=listen_port, requests={"cpu": "100m", "memory": "256Mi"},
+                            limits={"cpu": "1", "memory": "2Gi"})
+
     def pod_env(self) -> list[Json]:
         """Env every pod of this instance sets itself (the database password)."""
         return self.config_map.pod_env()

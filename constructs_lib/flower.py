@@ -12,6 +12,7 @@ from .env_config_map import EnvConfigMap
 from .errors import check_one_of, check_port
 from .images import Image, default_flower_image
 from .naming import DEFAULT_RELEASE, Release
+from .security_profile import ProcessNeeds
 from .workload import (
     SERVICE_TYPES,
     SecretKeyRef,
@@ -58,7 +59,7 @@ class FlowerService(Construct):
         env_config_map: loaded with ``envFrom``. @default none
 
     Attributes:
-        service_name / port.
+        service_name / port, pod_selector.
     """
 
     def __init__(
@@ -77,8 +78,11 @@ class FlowerService(Construct):
         self.service_name = release.flower_service
         self.port = s.port
         selector = release.selector(_COMPONENT)
+        self.pod_selector = selector
         labels = release.labels(_COMPONENT)
         tcp = {"tcpSocket": {"port": "flower"}}
+        needs = ProcessNeeds(listen_port=s.port, requests={"cpu": "50m", "memory": "128Mi"},
+                             limits={"cpu": "500m", "memory": "512Mi"})
         container = build_container(
             name="flower",
             image=s.image,
@@ -88,12 +92,13 @@ class FlowerService(Construct):
                  SecretKeyRef(name=celery_secret.name, key=BACKEND_URL_ENV).env("CELERY_RESULT_BACKEND")],
             env_from=[env_from_config_map(env_config_map.name)] if env_config_map else [],
             ports=[{"name": "flower", "containerPort": s.port, "protocol": "TCP"}],
+            readiness_probe={**tcp, "periodSeconds": 10, "failureThreshold": 3},
             liveness_probe={**tcp, "periodSeconds": 20, "failureThreshold": 3},
             startup_probe={**tcp, "periodSeconds": 10, "failureThreshold": 6},
         )
         template = build_pod_template(selector=selector, options=s.options, containers=[container],
                                       automount_service_account_token=False,
-                                      image_pull_secrets=image_pull_secrets)
+                                      image_pull_secrets=image_pull_secrets, needs=needs)
         add_deployment(self, "deployment", name=release.flower, labels=labels, selector=selector,
                        replicas=1, template=template, options=s.options)
         add_service(self, "service", name=self.service_name, labels=labels, selector=selector,

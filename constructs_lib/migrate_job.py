@@ -57,7 +57,7 @@ class MigrateJob(Construct):
         settings: @default :class:`MigrateSettings`
 
     Attributes:
-        job_name.
+        job_name, pod_selector.
     """
 
     def __init__(
@@ -71,6 +71,7 @@ class MigrateJob(Construct):
         super().__init__(scope, id)
         s = settings if settings is not None else MigrateSettings()
         release = instance.release
+        self.pod_selector = release.selector(_COMPONENT)
         container = dagster_container(
             instance,
             component="webserver",
@@ -79,7 +80,7 @@ class MigrateJob(Construct):
             options=s.options,
             command=["dagster", "instance", "migrate"],
         )
-        template = dagster_pod_template(instance, selector=release.selector(_COMPONENT), options=s.options,
+        template = dagster_pod_template(instance, selector=self.pod_selector, options=s.options,
                                         containers=[container], restart_policy="Never")
         spec = {"backoffLimit": s.backoff_limit, "template": template}
         if s.ttl_seconds_after_finished is not None:

@@ -14,6 +14,7 @@ from .connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, PostgresConn
 from .errors import ConfigError, check_non_empty, check_port
 from .images import Image, default_postgres_image
 from .naming import DEFAULT_RELEASE, Release
+from .security_profile import OFFICIAL_IMAGE_UID, ProcessNeeds
 from .workload import SecretKeyRef, WorkloadOptions, build_container
 
 __all__ = ["ExternalPostgreSql", "ExternalPostgreSqlSettings", "PostgreSql", "PostgreSqlSettings"]
@@ -85,6 +86,7 @@ class PostgreSql(Construct):
         connection: how Dagster reaches it (host = the Service name).
         service_name / port: the Service.
         secret_name: the password Secret (created or existing).
+        pod_selector: labels selecting the server's pod.
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
@@ -93,6 +95,7 @@ class PostgreSql(Construct):
         s = settings
         self.service_name = release.postgresql
         self.port = s.port
+        self.pod_selector = release.selector("postgresql")
         secret = _password_secret(self, release, s.password, s.existing_secret)
         self.secret_name = secret.name
         self.connection = PostgresConnection(host=self.service_name, port=s.port, database=s.database,
@@ -118,11 +121,15 @@ class PostgreSql(Construct):
         )
         stateful_service(
             self, name=self.service_name, labels=release.labels("postgresql"),
-            selector=release.selector("postgresql"), container=container,
+            selector=self.pod_selector, container=container,
             service_ports=[{"name": "tcp-postgresql", "port": s.port, "targetPort": "tcp-postgresql",
                             "protocol": "TCP"}],
             data_mount_path="/var/lib/postgresql/data", storage_size=s.storage_size,
             storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+            # The official image's `postgres` user; the server writes its socket and lock file
+            # to /var/run/postgresql, the entrypoint (and nss_wrapper for another UID) to /tmp.
+            needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/var/run/postgresql", "/tmp"),
+                               file_env=True),  # POSTGRES_PASSWORD_FILE
         )
 
 

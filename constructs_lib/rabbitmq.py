@@ -13,12 +13,14 @@ from .connections import BrokerConnection
 from .errors import ConfigError, check_non_empty, check_port
 from .images import Image, default_rabbitmq_image
 from .naming import DEFAULT_RELEASE, Release
+from .security_profile import OFFICIAL_IMAGE_UID, ProcessNeeds
 from .workload import SecretKeyRef, WorkloadOptions, build_container
 
 __all__ = ["RabbitMq", "RabbitMqSettings"]
 
 RABBITMQ_PASSWORD_KEY = "rabbitmq-password"
 RABBITMQ_USERNAME_KEY = "rabbitmq-username"
+_CONF_KEY = "20-default-user.conf"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +67,7 @@ class RabbitMq(Construct):
         service_name / port: the AMQP Service.
         secret_name: the Secret holding the user name and password.
         username_secret / password_secret: their Secret keys (the server reads both from there).
+        pod_selector: labels selecting the broker's pod.
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
@@ -73,13 +76,19 @@ class RabbitMq(Construct):
         s = settings
         self.service_name = release.rabbitmq
         self.port = s.port
+        self.pod_selector = release.selector("rabbitmq")
         secret = SecretKeyRef(name=release.rabbitmq_secret, key=RABBITMQ_PASSWORD_KEY)
         self.secret_name = secret.name
         self.password_secret = secret
         self.username_secret = SecretKeyRef(name=secret.name, key=RABBITMQ_USERNAME_KEY)
+        # Hardened: the credentials reach the server as a config file (the image no longer
+        # reads *_FILE variables), never as container env.
+        as_file = s.options.profile == "hardened"
+        data = {self.username_secret.key: s.username, secret.key: s.password}
+        if as_file:
+            data[_CONF_KEY] = f"default_user = {s.username}\ndefault_pass = {s.password}\n"
         manifest(self, "secret", "Secret", name=secret.name, labels=release.labels("rabbitmq"),
-                 body={"type": "Opaque", "data": secret_data({self.username_secret.key: s.username,
-                                                              secret.key: s.password})})
+                 body={"type": "Opaque", "data": secret_data(data)})
         user, password = quote(s.username, safe=""), quote(s.password, safe="")
         self.connection = BrokerConnection(
             broker_url=f"pyamqp://{user}:{password}@{self.service_name}:{s.port}//",
@@ -94,7 +103,10 @@ class RabbitMq(Construct):
             name="rabbitmq",
             image=s.image,
             options=s.options,
-            env=[self.username_secret.env("RABBITMQ_DEFAULT_USER"), secret.env("RABBITMQ_DEFAULT_PASS")],
+            env=[] if as_file else [self.username_secret.env("RABBITMQ_DEFAULT_USER"),
+                                    secret.env("RABBITMQ_DEFAULT_PASS")],
+            volume_mounts=[{"name": "default-user", "mountPath": f"/etc/rabbitmq/conf.d/{_CONF_KEY}",
+                            "subPath": _CONF_KEY, "readOnly": True}] if as_file else [],
             ports=[{"name": "amqp", "containerPort": 5672, "protocol": "TCP"},
                    {"name": "stats", "containerPort": 15672, "protocol": "TCP"}],
             readiness_probe={"exec": {"command": [*diagnostics, "check_port_connectivity"]},
@@ -105,11 +117,16 @@ class RabbitMq(Construct):
         )
         stateful_service(
             self, name=self.service_name, labels=release.labels("rabbitmq"),
-            selector=release.selector("rabbitmq"), container=container,
+            selector=self.pod_selector, container=container,
             service_ports=[
                 {"name": "amqp", "port": s.port, "targetPort": "amqp", "protocol": "TCP"},
                 {"name": "stats", "port": s.management_port, "targetPort": "stats", "protocol": "TCP"},
             ],
             data_mount_path="/var/lib/rabbitmq", storage_size=s.storage_size,
             storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+            # The official image's `rabbitmq` user; HOME (the Erlang cookie) is the data volume.
+            needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/tmp",)),
+            volumes=[{"name": "default-user", "secret": {"secretName": secret.name, "defaultMode": 0o440,
+                                                         "items": [{"key": _CONF_KEY, "path": _CONF_KEY}]}}]
+            if as_file else [],
         )

@@ -13,6 +13,7 @@ from .connections import BrokerConnection
 from .errors import ConfigError, check_non_negative_int, check_port
 from .images import Image, default_redis_image
 from .naming import DEFAULT_RELEASE, Release
+from .security_profile import OFFICIAL_IMAGE_UID, ProcessNeeds
 from .workload import SecretKeyRef, WorkloadOptions, build_container
 
 __all__ = ["Redis", "RedisSettings"]
@@ -77,6 +78,8 @@ class Redis(Construct):
         s = settings
         self.service_name: str = release.redis if s.bundled else (s.host or "")
         self.port = s.port
+        #: The bundled server's pods (``None`` for an external Redis).
+        self.pod_selector: dict[str, str] | None = release.selector("redis") if s.bundled else None
         auth = f":{quote(s.password, safe='')}@" if s.password else ""
         base = f"redis://{auth}{self.service_name}:{s.port}"
         self.password_secret: SecretKeyRef | None = None
@@ -111,4 +114,7 @@ class Redis(Construct):
             service_ports=[{"name": "redis", "port": s.port, "targetPort": "redis", "protocol": "TCP"}],
             data_mount_path="/data", storage_size=s.storage_size, storage_class=s.storage_class,
             options=s.options, image_pull_secrets=image_pull_secrets,
+            # The official image's `redis` user; it writes only to its data directory.
+            needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/tmp",),
+                               requests={"cpu": "50m", "memory": "64Mi"}, limits={"cpu": "500m", "memory": "512Mi"}),
         )

@@ -30,10 +30,13 @@ from .instance_config import (
 from .instance_config_map import DEFAULT_DAGSTER_HOME
 from .migrate_job import MigrateJob, MigrateSettings
 from .naming import Release
+from .network_policies import KEDA_OPERATOR_PEER, RUN_POD_SELECTOR, NetworkPolicies, NetworkPolicySettings, Peer
+from .pod_disruption_budgets import PodDisruptionBudgets, PodDisruptionBudgetSettings
 from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreSql, PostgreSqlSettings
 from .rabbitmq import RabbitMq, RabbitMqSettings
 from .redis import Redis, RedisSettings
 from .run_launcher_rbac import RunLauncherRbac
+from .security_profile import DEFAULT_SECURITY_PROFILE, check_security_profile, with_security_profile
 from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
 from .workspace_config_map import GrpcLocation, WorkspaceConfigMap
 
@@ -112,6 +115,12 @@ class DagsterSystemConfig:
         migrate: deploy the ``dagster instance migrate`` Job. @default none
         db_wait_image: image with ``pg_isready`` for wait-for-database init containers.
             @default the pinned ``postgres`` image
+        security_profile: ``default`` or ``hardened`` for every workload whose options choose
+            none (:mod:`constructs_lib.security_profile`). @default ``default``
+        network_policies: each component accepts only what it needs
+            (:mod:`constructs_lib.network_policies`). @default enabled
+        pod_disruption_budgets: budgets for the webserver, code locations and Celery queues.
+            @default none
     """
 
     postgresql: Postgres
@@ -136,8 +145,12 @@ class DagsterSystemConfig:
     ingress: IngressSettings | None = None
     migrate: MigrateSettings | None = None
     db_wait_image: Image = field(default_factory=default_postgres_image)
+    security_profile: str = DEFAULT_SECURITY_PROFILE
+    network_policies: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
+    pod_disruption_budgets: PodDisruptionBudgetSettings | None = None
 
     def __post_init__(self) -> None:
+        check_security_profile("DagsterSystemConfig.security_profile", self.security_profile)
         if not isinstance(self.run_launcher, _LAUNCHERS):
             raise ConfigError("DagsterSystemConfig.run_launcher", self.run_launcher,
                               "CeleryK8sRunLauncher, K8sRunLauncher or CustomRunLauncher")
@@ -192,14 +205,15 @@ class DagsterChart(cdk8s.Chart):
     Attributes (each the construct that deploys it, or ``None`` when not deployed):
         rbac, user_code_rbac, postgresql, broker, celery_secret, instance (the
         :class:`DagsterInstance` every Dagster pod is built from), env_config_maps, code_locations,
-        workspace, webserver, daemon, celery_workers, flower, migrate, ingress.
+        workspace, webserver, daemon, celery_workers, flower, migrate, ingress, network_policies,
+        pod_disruption_budgets.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
         super().__init__(scope, id, namespace=config.namespace, disable_resource_name_hashes=True)
-        c = config
+        c = with_security_profile(config, config.security_profile)
         r = c.release
-        self.config = c
+        self.config = config
         pull = tuple(c.image_pull_secrets)
 
         self.rbac: RunLauncherRbac | None = None
@@ -286,3 +300,65 @@ class DagsterChart(cdk8s.Chart):
             self.ingress = DagsterIngress(self, "ingress", release=r, webserver=self.webserver,
                                           flower=self.flower, settings=c.ingress)
         self.env_config_maps = self.instance.env_config_maps
+        self.network_policies: NetworkPolicies | None = None
+        if c.network_policies.enabled:
+            self.network_policies = NetworkPolicies(self, "network-policies", release=r,
+                                                    targets=self._network_targets(c))
+        self.pod_disruption_budgets: PodDisruptionBudgets | None = None
+        if c.pod_disruption_budgets is not None and c.pod_disruption_budgets.enabled:
+            webservers = [self.webserver.service_name]
+            if self.webserver.read_only_service_name:
+                webservers.append(self.webserver.read_only_service_name)
+            targets = list(zip(webservers, self.webserver.pod_selectors, strict=True))
+            targets += [(d.deployment_name, d.pod_selector) for d in self.code_locations]
+            if self.celery_workers is not None:
+                targets += list(zip(self.celery_workers.deployment_names, self.celery_workers.pod_selectors,
+                                    strict=True))
+            self.pod_disruption_budgets = PodDisruptionBudgets(
+                self, "pod-disruption-budgets", release=r, settings=c.pod_disruption_budgets, targets=targets)
+
+    def _network_targets(self, c: DagsterSystemConfig) -> list[tuple[str, Mapping[str, str], list[int | str],
+                                                                      list[dict[str, object]]]]:
+        """Who may reach whom (the table of :mod:`constructs_lib.network_policies`)."""
+        launcher_namespace = getattr(c.run_launcher, "job_namespace", None)
+        runs = Peer(pod_selector=RUN_POD_SELECTOR,
+                    namespace=launcher_namespace if launcher_namespace not in (None, c.namespace) else None).json()
+        webservers = [Peer(pod_selector={"matchLabels": s}).json() for s in self.webserver.pod_selectors]
+        daemon = [Peer(pod_selector={"matchLabels": self.daemon.pod_selector}).json()] if self.daemon else []
+        workers = [Peer(pod_selector={"matchLabels": s}).json()
+                   for s in (self.celery_workers.pod_selectors if self.celery_workers else [])]
+        flower = [Peer(pod_selector={"matchLabels": self.flower.pod_selector}).json()] if self.flower else []
+        locations = [Peer(pod_selector={"matchLabels": d.pod_selector}).json() for d in self.code_locations]
+        migrate = [Peer(pod_selector={"matchLabels": self.migrate.pod_selector}).json()] if self.migrate else []
+        public: list[dict[str, object]] = [{"podSelector": {}}]  # every pod of the namespace
+        if c.network_policies.ingress_peers is not None:
+            public += [dict(p) for p in c.network_policies.ingress_peers]
+        elif c.ingress is not None:
+            public.append({"namespaceSelector": {}})  # the Ingress controller, wherever it runs
+        targets: list[tuple[str, Mapping[str, str], list[int | str], list[dict[str, object]]]] = []
+        if isinstance(self.postgresql, PostgreSql):
+            targets.append(("postgresql", self.postgresql.pod_selector, ["tcp-postgresql"],
+                            [*webservers, *daemon, *workers, *locations, *migrate, runs]))
+        if isinstance(self.broker, RabbitMq) or (isinstance(self.broker, Redis) and self.broker.pod_selector):
+            assert self.broker.pod_selector is not None
+            broker, port = ("rabbitmq", "amqp") if isinstance(self.broker, RabbitMq) else ("redis", "redis")
+            keda = [KEDA_OPERATOR_PEER] if self.celery_workers is not None and self.celery_workers.autoscaler else []
+            targets.append((broker, self.broker.pod_selector, [port],
+                            [*workers, *flower, *webservers, *daemon, runs, *keda]))
+        for d in self.code_locations:
+            targets.append((f"code-location-{d.service_name}", d.pod_selector, ["grpc"],
+                            [*webservers, *daemon, runs]))
+        names = ["webserver", "webserver-read-only"]
+        for name, selector in zip(names, self.webserver.pod_selectors, strict=False):
+            targets.append((name, selector, ["http"], public))
+        if self.flower is not None:
+            targets.append(("flower", self.flower.pod_selector, ["flower"], public))
+        if self.daemon is not None:
+            targets.append(("daemon", self.daemon.pod_selector, [], []))
+        if self.celery_workers is not None:
+            for queue, selector in zip(self.celery_workers.queue_names, self.celery_workers.pod_selectors,
+                                       strict=True):
+                targets.append((f"celery-workers-{queue}", selector, [], []))
+        if self.migrate is not None:
+            targets.append(("migrate", self.migrate.pod_selector, [], []))
+        return targets

@@ -107,7 +107,7 @@ class UserCodeDeployment(Construct):
         service_account_name: of the pods and of the runs they launch. @default the instance's
 
     Attributes:
-        deployment_name, service_name, port, env_config_map, shared_env_config_map, grpc_location.
+        deployment_name, service_name, port, env_config_map, shared_env_config_map, grpc_location, pod_selector.
     """
 
     def __init__(
@@ -130,6 +130,7 @@ class UserCodeDeployment(Construct):
         self.port = s.port
         self.grpc_location = GrpcLocation(host=self.service_name, port=s.port, location_name=s.name)
         selector = release.selector(_COMPONENT, app=_APP, deployment=s.name)
+        self.pod_selector = selector
         labels = release.labels(_COMPONENT, app=_APP, deployment=s.name)
         self.env_config_map = EnvConfigMap(self, "env", name=release.user_code_env_config_map(s.name),
                                            data=s.env, labels=labels)
@@ -160,11 +161,17 @@ class UserCodeDeployment(Construct):
                 "exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(s.port)]},
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 1,
             },
+            liveness_probe={
+                "exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(s.port)]},
+                "initialDelaySeconds": 30, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 6,
+            },
         )
         template = dagster_pod_template(instance, selector=selector, options=s.options,
                                         containers=[container, *(dict(c) for c in s.sidecar_containers)],
                                         init_containers=[dict(c) for c in s.init_containers],
-                                        loads_instance=False, service_account_name=service_account)
+                                        loads_instance=False, service_account_name=service_account,
+                                        # The gRPC server serves code; it does not call the Kubernetes API.
+                                        api_access=False)
         add_deployment(self, "deployment", name=self.deployment_name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)
         add_service(self, "service", name=self.service_name, labels=labels, selector=selector,

@@ -21,6 +21,7 @@ from .errors import (
     check_str_mapping,
 )
 from .images import Image
+from .security_profile import ProcessNeeds, apply_security_profile, check_security_profile
 
 __all__ = [
     "SecretKeyRef",
@@ -32,6 +33,7 @@ __all__ = [
     "env_from_secret",
     "env_value",
     "normalize_env",
+    "tcp_check_command",
     "wait_for_tcp_container",
 ]
 
@@ -152,6 +154,10 @@ class WorkloadOptions:
         readiness_probe / liveness_probe / startup_probe: see above. @default the construct's
         scheduler_name: pod ``schedulerName``. @default the cluster default
         image_pull_secrets: names of Secrets for pulling images. @default none
+        security_profile: ``default`` or ``hardened`` (see :mod:`constructs_lib.security_profile`);
+            ``None`` takes the system's (``DagsterSystemConfig.security_profile``), ``default``
+            for a construct used on its own. What is set explicitly here (security contexts,
+            resources) wins over the profile. @default ``None``
     """
 
     resources: Mapping[str, Any] = field(default_factory=dict)
@@ -175,6 +181,7 @@ class WorkloadOptions:
     startup_probe: Mapping[str, Any] | None = None
     scheduler_name: str | None = None
     image_pull_secrets: Sequence[str] = ()
+    security_profile: str | None = None
 
     def __post_init__(self) -> None:
         # Canonical form: mappings sorted (recursively), so input order never shows in the output.
@@ -206,6 +213,13 @@ class WorkloadOptions:
                 _mapping(f"{p}.{name}", value)
         if self.scheduler_name is not None:
             check_dns1123_subdomain(f"{p}.scheduler_name", self.scheduler_name)
+        if self.security_profile is not None:
+            check_security_profile(f"{p}.security_profile", self.security_profile)
+
+    @property
+    def profile(self) -> str:
+        """The security profile in force (``default`` unless one was chosen)."""
+        return self.security_profile or "default"
 
 
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
@@ -276,6 +290,17 @@ def build_container(
     return container
 
 
+def tcp_check_command(targets: Sequence[tuple[str, int]]) -> list[str]:
+    """A command (for an exec probe) that succeeds when every ``host:port`` accepts TCP
+    connections, with Python's standard library (every Dagster image has Python)."""
+    script = (
+        "import socket\n"
+        f"for host, port in {json.dumps([[h, p] for h, p in targets])}:\n"
+        "    socket.create_connection((host, port), timeout=5).close()\n"
+    )
+    return ["python", "-c", script]
+
+
 def wait_for_tcp_container(
     *, name: str, image: Image, targets: Sequence[tuple[str, int]], what: str, options: WorkloadOptions
 ) -> Json:
@@ -324,10 +349,13 @@ def build_pod_template(
     restart_policy: str | None = None,
     image_pull_secrets: Sequence[str] = (),
     claim_names: Sequence[str] = (),
+    needs: ProcessNeeds | None = None,
 ) -> Json:
     """A pod template whose labels are the selector plus the user's extra labels.
 
-    ``claim_names`` are volumes a StatefulSet's claim templates provide.
+    ``claim_names`` are volumes a StatefulSet's claim templates provide. ``needs`` says what
+    the workload's process needs; with it, the security profile of ``options`` is applied
+    here, the one place every pod of the library is built (:func:`apply_security_profile`).
     """
     for key, value in options.labels.items():
         if key in selector and selector[key] != value:
@@ -374,6 +402,9 @@ def build_pod_template(
         spec["schedulerName"] = options.scheduler_name
     if restart_policy:
         spec["restartPolicy"] = restart_policy
+    if needs is None:
+        needs = ProcessNeeds(api_access=automount_service_account_token is True)
+    apply_security_profile(spec, profile=options.profile, needs=needs)
     return {"metadata": metadata, "spec": spec}
 
 

@@ -44,6 +44,12 @@ BUNDLED_ONLY = "bundled services are the official images' StatefulSets, not the 
 EXPLICIT_DEFAULT = "written out explicitly; absent, Dagster's default is the same value"
 SECRET_NAMES = ("generated Secrets are named after the release (<fullname>-postgresql-secret), so two releases "
                 "never share one; the same name as the chart's for release 'dagster' (README)")
+PROFILE = ("the default security profile (README 'Security'): security contexts, requests and limits, an emptyDir "
+           "where each process writes (read-only root), probes on every long-running container, the API token "
+           "only where the API is called")
+PROFILE_FIELDS = ("podSecurityContext|automountServiceAccountToken|volumes|main.mounts|main.securityContext|"
+                  "main.resources|init[*].securityContext|init[*].resources|sidecar[*].securityContext|sidecar[*].resources|"
+                  "main.livenessProbe|main.readinessProbe")
 DEVIATIONS: dict[tuple[str, ...], str] = {
     # -- the chart's own defects, not repeated --
     ("ConfigMap", "*-flower-env", "exists"): "the chart renders Flower's env ConfigMap even without Flower",
@@ -78,6 +84,8 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
         "the bundled Redis listens on redis.port, the port the Celery URLs use; the bitnami subchart always "
         "on 6379",
     # -- deliberate differences (README "Deliberate differences") --
+    **{(kind, "*", PROFILE_FIELDS): PROFILE for kind in ("Deployment", "Job")},
+    ("NetworkPolicy", "*", "exists"): "NetworkPolicies are on by default (networkPolicy.enabled; README 'Security')",
     ("ConfigMap", "*-instance", "data.dagster.yaml.*_storage.config.postgres_db.scheme"):
         "the library names the psycopg2 driver Dagster's images ship; without it SQLAlchemy 2.1 picks psycopg 3",
     ("Deployment", "*", "initContainers"): "the init-container lists differ by the entries below",

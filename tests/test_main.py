@@ -98,3 +98,16 @@ def test_cdk8s_cli_synth_writes_the_same_dist(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (theirs / "dagster.k8s.yaml").read_text() == (ours / "dagster.k8s.yaml").read_text()
+
+
+def test_security_profile_flag_wins_over_the_values(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("postgresql: {postgresqlPassword: pw}\nsecurityProfile: default\n")
+    result = run_main("-f", str(values), "--security-profile", "hardened", "--outdir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    docs = list(yaml.safe_load_all((tmp_path / "dagster.k8s.yaml").read_text()))
+    contexts = [d["spec"]["template"]["spec"]["securityContext"] for d in docs
+                if d["kind"] in ("Deployment", "StatefulSet")]
+    assert contexts and all(c["runAsUser"] == 10001 for c in contexts)
+    bad = run_main("--security-profile", "strict", "--outdir", str(tmp_path))
+    assert bad.returncode == 2 and "invalid choice: 'strict'" in bad.stderr

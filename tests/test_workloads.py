@@ -52,6 +52,9 @@ INSTANCE_MOUNT = {
     "mountPath": "/opt/dagster/dagster_home/dagster.yaml",
     "subPath": "dagster.yaml",
 }
+#: The default security profile's emptyDirs of a Dagster pod (read-only root filesystem).
+RW_MOUNTS = [{"name": "rw-opt-dagster-dagster-home", "mountPath": "/opt/dagster/dagster_home"},
+             {"name": "rw-tmp", "mountPath": "/tmp"}]
 
 
 class System:
@@ -117,6 +120,7 @@ def test_webserver_deployment_and_service() -> None:
         {"secretRef": {"name": "dagster-celery-config-secret"}},
     ]
     assert main["volumeMounts"] == [
+        *RW_MOUNTS,
         INSTANCE_MOUNT,
         {"name": "dagster-workspace-yaml", "mountPath": "/dagster-workspace/"},
     ]
@@ -126,7 +130,8 @@ def test_webserver_deployment_and_service() -> None:
     assert spec["serviceAccountName"] == "dagster" and spec["automountServiceAccountToken"] is True
     assert [c["name"] for c in spec["initContainers"]] == ["check-db-ready"]
     assert "pg_isready -h dagster-postgresql -p 5432 -U dagster" in spec["initContainers"][0]["command"][2]
-    assert {v["configMap"]["name"] for v in spec["volumes"]} == {"dagster-instance", "dagster-workspace-yaml"}
+    config_maps = {v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v}
+    assert config_maps == {"dagster-instance", "dagster-workspace-yaml"}
     service = find(objects, "Service", "dagster-dagster-webserver")
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
@@ -218,11 +223,16 @@ def test_workload_options_reach_pod_and_container() -> None:
     assert "team" not in deployment["spec"]["selector"]["matchLabels"]
     spec = template["spec"]
     assert spec["nodeSelector"] == {"pool": "system"} and spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
-    assert spec["securityContext"] == {"runAsUser": 1000} and spec["schedulerName"] == "custom-scheduler"
+    # The user's settings, on top of the default security profile's.
+    assert spec["securityContext"] == {"runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert spec["schedulerName"] == "custom-scheduler"
     assert spec["imagePullSecrets"] == [{"name": "regcred"}] and spec["affinity"] == {"nodeAffinity": {}}
     main = container(deployment)
-    assert main["resources"] == {"requests": {"cpu": "100m"}}
-    assert main["securityContext"] == {"readOnlyRootFilesystem": True}
+    assert main["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
+                                 "limits": {"cpu": "1", "memory": "2Gi"}}
+    # (runAsUser 1000 is not root: NET_BIND_SERVICE would not help it, so none is added)
+    assert main["securityContext"] == {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                                       "capabilities": {"drop": ["ALL"]}}
     assert [e["name"] for e in main["env"]] == ["DAGSTER_PG_PASSWORD", "EXTRA", "FROM_SECRET"]
     assert main["envFrom"][-2:] == [{"configMapRef": {"name": "extra-cm"}}, {"secretRef": {"name": "extra-secret"}}]
     assert {"name": "scratch", "mountPath": "/scratch"} in main["volumeMounts"]
@@ -464,7 +474,8 @@ def test_migrate_job() -> None:
     main = container(job)
     assert main["command"] == ["dagster", "instance", "migrate"]
     assert main["env"] == [PG_ENV]
-    assert main["volumeMounts"] == [INSTANCE_MOUNT]
+    # The profile's writable directories first, then the instance file inside DAGSTER_HOME.
+    assert main["volumeMounts"] == [*RW_MOUNTS, INSTANCE_MOUNT]
 
 
 def _migrate_job(settings: MigrateSettings | None = None, release: Release | None = None) -> Manifest:

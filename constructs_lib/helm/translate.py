@@ -53,6 +53,8 @@ from ..instance_config import (
 )
 from ..migrate_job import MigrateSettings
 from ..naming import Release
+from ..network_policies import NetworkPolicySettings
+from ..pod_disruption_budgets import PodDisruptionBudgetSettings
 from ..postgresql import ExternalPostgreSqlSettings, PostgreSqlSettings
 from ..rabbitmq import RabbitMqSettings
 from ..redis import RedisSettings
@@ -86,6 +88,20 @@ class ValuesError(ConfigError):
 
 def _error(path: str, value: object, expected: str) -> ValuesError:
     return ValuesError(path, value, expected)
+
+
+_T = typing.TypeVar("_T")
+
+
+def _construct_settings(path: str, build: typing.Callable[[], _T]) -> _T:
+    """Settings a construct validates itself; its error is re-worded at the values path
+    (``NetworkPolicySettings.ingress_peers[0]`` -> ``networkPolicy.ingressPeers[0]``)."""
+    try:
+        return build()
+    except ConfigError as error:
+        rest = error.field.split(".", 1)[1] if "." in error.field else ""
+        rest = v.to_camel(rest.split("[", 1)[0]) + ("[" + rest.split("[", 1)[1] if "[" in rest else "")
+        raise _error(f"{path}.{rest}" if rest else path, error.value, error.expected) from None
 
 
 # ---- layering -------------------------------------------------------------------------------------
@@ -399,6 +415,13 @@ class _Translator:
             migrate=MigrateSettings(image=webserver.image) if m.migrate.enabled else None,
             # As in the chart, the wait-for-database init containers use postgresql.image.
             db_wait_image=self._postgres_image(),
+            security_profile=m.security_profile,
+            network_policies=_construct_settings("networkPolicy", lambda: NetworkPolicySettings(
+                enabled=m.network_policy.enabled, ingress_peers=m.network_policy.ingress_peers)),
+            pod_disruption_budgets=_construct_settings("podDisruptionBudget", lambda: PodDisruptionBudgetSettings(
+                min_available=m.pod_disruption_budget.min_available,
+                max_unavailable=m.pod_disruption_budget.max_unavailable,
+            )) if m.pod_disruption_budget.enabled else None,
         )
 
     def _unsupported(self) -> None:

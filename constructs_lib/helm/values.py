@@ -451,6 +451,25 @@ class Ingress(Model):
     flower: IngressRoute = IngressRoute(path="")
 
 
+class NetworkPolicy(Model):
+    """Extension: the system's NetworkPolicies (constructs_lib.network_policies)."""
+
+    enabled: bool = Field(default=True,
+                          description="Extension: each component accepts only the connections it needs.")
+    ingress_peers: list[Obj] | None = Field(
+        default=None, description="Extension: NetworkPolicyPeers that may also reach the webserver and Flower "
+                                  "(default: none, or every namespace while the Ingress is enabled).")
+
+
+class PodDisruptionBudget(Model):
+    """Extension, shaped like the Redis subchart's podDisruptionBudget."""
+
+    enabled: bool = Field(default=False, description="Extension: PodDisruptionBudgets for the webserver, "
+                                                     "code locations and Celery queues.")
+    min_available: int | str | None = None
+    max_unavailable: int | str | None = None
+
+
 class QueuedRunCoordinatorConfig(Model):
     max_concurrent_runs: int | dict[str, str] | None = None
     tag_concurrency_limits: list[Obj] | None = []
@@ -575,3 +594,8 @@ class HelmValues(Model):
     retention: Retention = Retention()
     additional_instance_config: Obj = {}
     pipeline_run: PipelineRun = PipelineRun()
+    # Extensions of this library (not keys of the official chart).
+    security_profile: Literal["default", "hardened"] = Field(
+        "default", description="Extension: the security profile of every pod (default or hardened).")
+    network_policy: NetworkPolicy = NetworkPolicy()
+    pod_disruption_budget: PodDisruptionBudget = PodDisruptionBudget()

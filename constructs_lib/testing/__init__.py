@@ -15,6 +15,7 @@ kubernetes-validate. Modules:
 
 - :mod:`.manifests`: reading synthesized objects (workloads, pod specs, embedded YAML files).
 - :mod:`.k8s_schema`: Kubernetes OpenAPI schemas (``kubernetes-validate``) and CRD schemas.
+- :mod:`.pod_security`: the Pod Security Standards (baseline, restricted) as a pod spec checker.
 - :mod:`.crossref`: references between objects (selectors, Services, names, env, hosts, RBAC).
 - :mod:`.dagster_check`: loads Dagster's own config files with Dagster itself; also runs as a
   script under another Python (so it imports nothing from this package).

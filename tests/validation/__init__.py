@@ -6,7 +6,7 @@ variants, synthesized once per session) stays here: it is about our suite, not a
 
 import sys
 
-from constructs_lib.testing import crossref, dagster_check, k8s_schema, manifests
+from constructs_lib.testing import crossref, dagster_check, k8s_schema, manifests, pod_security
 
-for _module in (manifests, crossref, k8s_schema, dagster_check):
+for _module in (manifests, crossref, k8s_schema, dagster_check, pod_security):
     sys.modules[f"{__name__}.{_module.__name__.rpartition('.')[2]}"] = _module
