@@ -80,7 +80,7 @@ def test_synth_writes_the_system_without_the_node_banner(script: Path, tmp_path:
     assert result.stdout.split() == ["out/dagster.k8s.yaml"]
     assert "!!" not in result.stderr and "end-of-life" not in result.stderr
     docs = list(yaml.safe_load_all((tmp_path / "out" / "dagster.k8s.yaml").read_text()))
-    assert ("Deployment", "prod-dagster-dagster-webserver") in {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert ("Deployment", "prod-dagster-webserver") in {(d["kind"], d["metadata"]["name"]) for d in docs}
     values = tmp_path / "values.yaml"
     values.write_text("postgresql:\n  postgresqlPassword: pw\ndagsterWebserver:\n  replicaCont: 2\n")
     bad = run(script, "synth", "-f", str(values), "--outdir", "bad", cwd=tmp_path)
