@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps scan
+.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps scan bench bench-quick
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,12 @@ scan: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 test: install lint
 	$(BIN)/python -m pytest
 	$(MAKE) scan
+
+# Synthesis speed next to a bare cdk8s app and Helm's Go SDK rendering the official chart:
+# prints a markdown table and writes bench/RESULTS.md (a few minutes). bench-quick proves the
+# bench works (small sizes, no file written; .ci/run runs it, with no timing assertion).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BIN)/.installed
+	$(BIN)/python -m bench.run --quick

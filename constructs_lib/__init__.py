@@ -1,6 +1,7 @@
 """dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
 
 from . import _quiet  # noqa: F401  (first: silences jsii's Node end-of-life banner)
+from ._release import released
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSettings
@@ -134,4 +135,5 @@ __all__ = [
     "build_variant",
     "dagster_image",
     "example_code_location",
+    "released",
 ]

@@ -1,38 +1,64 @@
 """The one way this library emits a Kubernetes object.
 
-Objects are ``cdk8s.ApiObject`` instances whose ``apiVersion``/``kind`` come from the typed
-``cdk8s_plus_25.k8s`` bindings and whose body is plain JSON built by the constructs, so every
-field is under the library's control (no hidden defaults, no hashed names).
+Objects are ``cdk8s.ApiObject`` instances in the caller's construct tree. Their body (every
+top-level field but ``apiVersion``/``kind``/``metadata``) is plain JSON built by the constructs,
+so every field is under the library's control (no hidden defaults, no hashed names).
+
+Speed: every call into cdk8s is a round trip to the jsii kernel (a Node process), and that
+round trip, not the work, is what an object costs. So an object is created with one call, its
+body stays in Python, and the object renders itself when synthesized (``to_json``, a jsii
+override): metadata exactly as ``ApiObject`` renders it (the chart's labels and namespace,
+keys sorted, empty fields dropped), then the body in the order the construct built it (as the
+JSON patches that used to carry it put it). An object made while a chart decorated with
+:func:`builds_chart` (``DagsterChart``) is being built knows that chart's labels and namespace;
+any other asks the Node side for its chart once when rendered.
+
+Escape hatches stay cdk8s's own: ``add_json_patch`` or reading ``.metadata`` (to change labels,
+annotations, ...) hands the body to the Node side as JSON patches first, after which the object
+renders exactly as any ``ApiObject`` does, with the user's patches and metadata changes applied.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import re
-from collections.abc import Mapping
-from typing import Any
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import cdk8s
-from cdk8s_plus_25 import k8s
-from constructs import Construct
+import jsii
+from constructs import Construct, IValidation
 
+from .apiserver import check_object
 from .errors import ConfigError
 
 Json = dict[str, Any]
 
+
+class Gvk(NamedTuple):
+    """apiVersion and kind of one object type."""
+
+    api_version: str
+    kind: str
+
+
+#: The object types ``manifest`` emits (plain strings: importing the typed bindings of
+#: ``cdk8s_plus_25`` for these constants would cost a tenth of a second at every start).
 GVK = {
-    "ConfigMap": k8s.KubeConfigMap.GVK,
-    "Secret": k8s.KubeSecret.GVK,
-    "Service": k8s.KubeService.GVK,
-    "ServiceAccount": k8s.KubeServiceAccount.GVK,
-    "Role": k8s.KubeRole.GVK,
-    "RoleBinding": k8s.KubeRoleBinding.GVK,
-    "Deployment": k8s.KubeDeployment.GVK,
-    "StatefulSet": k8s.KubeStatefulSet.GVK,
-    "Job": k8s.KubeJob.GVK,
-    "Ingress": k8s.KubeIngress.GVK,
-    "NetworkPolicy": k8s.KubeNetworkPolicy.GVK,
-    "PodDisruptionBudget": k8s.KubePodDisruptionBudget.GVK,
+    "ConfigMap": Gvk("v1", "ConfigMap"),
+    "Secret": Gvk("v1", "Secret"),
+    "Service": Gvk("v1", "Service"),
+    "ServiceAccount": Gvk("v1", "ServiceAccount"),
+    "Role": Gvk("rbac.authorization.k8s.io/v1", "Role"),
+    "RoleBinding": Gvk("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    "Deployment": Gvk("apps/v1", "Deployment"),
+    "StatefulSet": Gvk("apps/v1", "StatefulSet"),
+    "Job": Gvk("batch/v1", "Job"),
+    "Ingress": Gvk("networking.k8s.io/v1", "Ingress"),
+    "NetworkPolicy": Gvk("networking.k8s.io/v1", "NetworkPolicy"),
+    "PodDisruptionBudget": Gvk("policy/v1", "PodDisruptionBudget"),
 }
 
 
@@ -50,21 +76,228 @@ def manifest(
     """Add one object of ``kind`` named ``name`` with top-level fields ``body``."""
     _check_name(kind, name)
     gvk = GVK[kind]
-    obj = cdk8s.ApiObject(
-        scope,
-        id,
-        api_version=gvk.api_version,
-        kind=gvk.kind,
-        metadata=cdk8s.ApiObjectMetadata(
-            name=name,
-            namespace=namespace,
-            labels=dict(labels) if labels else None,
-            annotations=dict(annotations) if annotations else None,
-        ),
-    )
-    for key, value in (body or {}).items():
-        obj.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
+    check_object({"apiVersion": gvk.api_version, "kind": gvk.kind,
+                  "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
+                  **(body or {})})
+    obj = Manifest(scope, id, api_version=gvk.api_version, kind=gvk.kind, name=name, labels=labels,
+                   annotations=annotations, namespace=namespace, body=body)
+    building: _Building | None = getattr(_local, "building", None)
+    if building is not None:
+        obj._chart_meta = building.meta()
     return obj
+
+
+class _ChartMeta(NamedTuple):
+    labels: dict[str, str]
+    namespace: str | None
+
+
+class _NodeSideMetadata:
+    """``Manifest.metadata``: the Node-side metadata, for a caller who may change it.
+
+    A non-data descriptor (``__get__`` only), so jsii does not register it as a property
+    override (the Node side keeps reading its own ``metadata``).
+    """
+
+    def __get__(self, obj: Manifest | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        obj._hand_over()
+        return cdk8s.ApiObject.metadata.fget(obj)  # type: ignore[attr-defined]
+
+
+class Manifest(cdk8s.ApiObject):
+    """An ``ApiObject`` whose body is rendered in Python (see the module docstring)."""
+
+    def __init__(self, scope: Construct, id: str, *, api_version: str, kind: str, name: str,
+                 labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None,
+                 namespace: str | None = None, body: Mapping[str, Any] | None = None) -> None:
+        self._labels = dict(labels) if labels else None
+        self._annotations = dict(annotations) if annotations else None
+        self._namespace = namespace
+        self._body: Json | None = dict(body or {})
+        metadata: Json = {"name": name}
+        if namespace is not None:
+            metadata["namespace"] = namespace
+        if self._labels:
+            metadata["labels"] = self._labels
+        if self._annotations:
+            metadata["annotations"] = self._annotations
+        # What ApiObject.__init__ sends, without its run-time type checks of the arguments
+        # (a tenth of the Python time of a build: the arguments here are ours, already typed).
+        jsii.create(type(self), self, [scope, id, {"apiVersion": api_version, "kind": kind, "metadata": metadata}])
+        # Kept in Python: reading them back from the Node side would cost a round trip each.
+        self._api_version = api_version
+        self._kind = kind
+        self._name = name
+        #: The labels and namespace of the chart the object is in, when known without asking.
+        self._chart_meta: _ChartMeta | None = None
+
+    metadata = _NodeSideMetadata()
+
+    def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
+        """Apply RFC 6902 JSON patches to the synthesized object (as ``ApiObject.add_json_patch``)."""
+        self._hand_over()
+        super().add_json_patch(*ops)
+
+    def to_json(self) -> Any:
+        """The object as Kubernetes JSON (what ``ApiObject.to_json`` returns)."""
+        if self._body is None:
+            return super().to_json()
+        return self.render(self._chart_meta or chart_meta(self.chart))
+
+    def render(self, chart: _ChartMeta) -> Json:
+        """The object's JSON in a chart with these labels and namespace (body still in Python)."""
+        assert self._body is not None
+        metadata = _sanitize({"annotations": self._annotations,
+                              "labels": {**chart.labels, **(self._labels or {})},
+                              "name": self._name,
+                              "namespace": self._namespace if self._namespace is not None else chart.namespace})
+        return {"apiVersion": self._api_version, "kind": self._kind, "metadata": metadata or {}, **self._body}
+
+    @property
+    def rendered_in_python(self) -> bool:
+        """Whether the body is still in Python (no escape hatch used yet)."""
+        return self._body is not None
+
+    def _hand_over(self) -> None:
+        """Move the body to the Node side as JSON patches (before any patch of the caller's)."""
+        if self._body is None:
+            return
+        body, self._body = self._body, None
+        if body:
+            super().add_json_patch(*[cdk8s.JsonPatch.add(f"/{_pointer(key)}", value) for key, value in body.items()])
+
+
+def _pointer(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+# --- the chart an object renders in ------------------------------------------------------
+
+_local = threading.local()
+
+
+def chart_meta(chart: cdk8s.Chart) -> _ChartMeta:
+    """The labels and namespace a chart gives its objects (read once per chart: both are fixed)."""
+    cached: _ChartMeta | None = getattr(chart, "_dagster_cdk8s_meta", None)
+    if cached is None:
+        cached = _ChartMeta(labels=dict(chart.labels or {}), namespace=chart.namespace)
+        object.__setattr__(chart, "_dagster_cdk8s_meta", cached)
+    return cached
+
+
+def chart_namespace(scope: Construct) -> str | None:
+    """The namespace of the chart ``scope`` is in (no round trip while a chart is being built)."""
+    building: _Building | None = getattr(_local, "building", None)
+    if building is not None:
+        return building.meta().namespace
+    return chart_meta(cdk8s.Chart.of(scope)).namespace
+
+
+class _Building:
+    def __init__(self, chart: cdk8s.Chart) -> None:
+        self.chart = chart
+        self._meta: _ChartMeta | None = None
+
+    def meta(self) -> _ChartMeta:
+        if self._meta is None:
+            self._meta = chart_meta(self.chart)
+        return self._meta
+
+
+_Init = TypeVar("_Init", bound=Callable[..., None])
+
+
+def builds_chart(init: _Init) -> _Init:
+    """Decorates a ``cdk8s.Chart`` subclass's ``__init__`` whose every ``manifest`` call puts the
+    object directly into that chart's tree (no nested chart in between): those objects then know
+    the chart's labels and namespace without a round trip each."""
+
+    @functools.wraps(init)
+    def wrapper(self: cdk8s.Chart, *args: Any, **kwargs: Any) -> None:
+        previous = getattr(_local, "building", None)
+        _local.building = _Building(self)
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _local.building = previous
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RenderedChart(cdk8s.Chart):
+    """A ``cdk8s.Chart`` that renders its :class:`Manifest` objects in one go when ``App.synth()``
+    (or ``synth_yaml()``) synthesizes it, instead of one callback per object.
+
+    The order is cdk8s's own (``DependencyGraph(chart.node).topology()``), other ``ApiObject`` objects
+    render themselves, and anything unusual (a chart nested inside, or a synthesis that did not
+    first validate the app: ``Testing.synth``, ``chart.to_json()``) takes cdk8s's own path.
+    """
+
+    def __init__(self, scope: Construct, id: str, **props: Any) -> None:
+        super().__init__(scope, id, **props)
+        # What ``chart_meta`` would read back from the Node side (Chart keeps both as given).
+        self._dagster_cdk8s_meta = _ChartMeta(labels=dict(props.get("labels") or {}), namespace=props.get("namespace"))
+        self._dagster_cdk8s_validated = False
+        self.node.add_validation(_SynthesisStarts(self))
+
+    def to_json(self) -> Any:
+        """The chart's objects as Kubernetes JSON, in cdk8s's order (as ``Chart.to_json``)."""
+        if not self._dagster_cdk8s_validated:
+            return self._cdk8s_to_json()
+        # App.synth()/synth_yaml() validated the app and resolved dependencies just before this.
+        self._dagster_cdk8s_validated = False
+        meta = chart_meta(self)
+        out: list[Any] = []
+        for construct in cdk8s.DependencyGraph(self.node).topology():
+            if isinstance(construct, cdk8s.Chart):
+                if construct is self:
+                    continue
+                return self._cdk8s_to_json()  # a nested chart: cdk8s decides which object is whose
+            if isinstance(construct, Manifest) and construct.rendered_in_python:
+                out.append(construct.render(meta))
+            elif isinstance(construct, cdk8s.ApiObject):
+                out.append(construct.to_json())
+        return out
+
+    def _cdk8s_to_json(self) -> Any:
+        result = super().to_json()
+        self._dagster_cdk8s_validated = False  # that synthesis validated too: not App.synth's pass
+        return result
+
+
+@jsii.implements(IValidation)
+class _SynthesisStarts:
+    """Validation hook: cdk8s validates the whole app before it asks charts for their objects."""
+
+    def __init__(self, chart: RenderedChart) -> None:
+        self._chart = chart
+
+    def validate(self) -> list[str]:
+        self._chart._dagster_cdk8s_validated = True
+        return []
+
+
+# --- what cdk8s's sanitizeValue does to metadata -------------------------------------------
+
+def _sanitize(value: Any) -> Any:
+    """cdk8s ``sanitizeValue(x, {filterEmptyArrays, filterEmptyObjects})``: nulls and empty
+    maps/lists dropped, map keys sorted as JavaScript sorts strings (UTF-16 code units)."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key in sorted(value, key=_js_order):
+            item = _sanitize(value[key])
+            if item is not None:
+                out[key] = item
+        return out or None
+    if isinstance(value, list | tuple):
+        return [_sanitize(v) for v in value] or None
+    return value
+
+
+def _js_order(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
 
 
 # What the API server accepts as a name, per kind: Services are DNS-1035 labels; a

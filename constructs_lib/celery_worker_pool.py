@@ -12,6 +12,7 @@ from constructs import Construct
 
 from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import Json, manifest
+from .apiserver import label_problems, raise_first
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
 from .dagster_instance import DagsterInstance
@@ -70,6 +71,8 @@ class CeleryQueue:
         check_non_negative_int(f"CeleryQueue({self.name}).replicas", self.replicas)
         check_str_mapping(f"CeleryQueue({self.name}).labels", self.labels)
         check_str_mapping(f"CeleryQueue({self.name}).node_selector", self.node_selector)
+        raise_first(label_problems(f"CeleryQueue({self.name}).labels", self.labels))
+        raise_first(label_problems(f"CeleryQueue({self.name}).node_selector", self.node_selector))
         if not isinstance(self.config_source, Mapping):
             raise ConfigError(f"CeleryQueue({self.name}).config_source", self.config_source, "a mapping")
         if isinstance(self.additional_celery_args, str) or not all(

@@ -110,15 +110,19 @@ def check_port(field: str, value: object) -> int:
     return value  # type: ignore[return-value]
 
 
+#: Kubernetes' integer fields (replicas, ports, counts) are int32.
+MAX_INT32 = 2**31 - 1
+
+
 def check_non_negative_int(field: str, value: object) -> int:
-    if not _is_int(value) or value < 0:  # type: ignore[operator]
-        raise ConfigError(field, value, "an integer >= 0")
+    if not _is_int(value) or not 0 <= value <= MAX_INT32:  # type: ignore[operator]
+        raise ConfigError(field, value, f"an integer >= 0 (and <= {MAX_INT32}, an int32)")
     return value  # type: ignore[return-value]
 
 
 def check_positive_int(field: str, value: object) -> int:
-    if not _is_int(value) or value < 1:  # type: ignore[operator]
-        raise ConfigError(field, value, "an integer >= 1")
+    if not _is_int(value) or not 1 <= value <= MAX_INT32:  # type: ignore[operator]
+        raise ConfigError(field, value, f"an integer >= 1 (and <= {MAX_INT32}, an int32)")
     return value  # type: ignore[return-value]
 
 

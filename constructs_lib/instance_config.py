@@ -6,10 +6,12 @@ follow Dagster's keys. ``None`` means "leave the key out and take Dagster's defa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .apiserver import MAX_CONFIG_BYTES
 from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_non_empty, check_one_of
 from .images import PULL_POLICIES, Image
 
@@ -609,3 +611,7 @@ class InstanceSettings:
             check_one_of("InstanceSettings.python_logs", key, _PYTHON_LOGS_KEYS)
         if not isinstance(self.telemetry, bool):
             raise ConfigError("InstanceSettings.telemetry", self.telemetry, "True or False")
+        size = len(json.dumps(self.additional_config, default=str))
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError("InstanceSettings.additional_config", f"<{size:,} bytes>",
+                              f"at most {MAX_CONFIG_BYTES:,} bytes: it goes into a ConfigMap (1 MiB at most)")

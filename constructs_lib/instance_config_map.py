@@ -29,12 +29,15 @@ DEFAULT_DAGSTER_HOME = "/opt/dagster/dagster_home"
 PIPELINE_RUN_ENV_CONFIGMAP_ENV = "DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP"
 _KEY = "dagster.yaml"
 _VOLUME = "dagster-instance"
+#: libyaml's emitter where PyYAML was built with it: the same bytes as the pure-Python one
+#: for what the constructs write (block style, plain/quoted scalars), several times faster.
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML with sorted keys (the same input in any order gives the same bytes):
     the one YAML writer for generated files."""
-    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=1000)
+    return yaml.dump(data, Dumper=_SafeDumper, sort_keys=True, default_flow_style=False, width=1000)
 
 
 class InstanceConfigMap(Construct):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import cdk8s
 from constructs import Construct
 
-from ._manifest import Json, manifest
+from ._manifest import Json, chart_namespace, manifest
 from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_str_mapping
 from .naming import DEFAULT_RELEASE, Release
 
@@ -69,17 +68,17 @@ class RunLauncherRbac(Construct):
         check_str_mapping("RunLauncherRbac.service_account_annotations", service_account_annotations or {})
         object_labels = dict(labels) if labels is not None else release.labels()
         self.rules = [dict(rule) for rule in LAUNCHER_RULES]
-        chart_namespace = cdk8s.Chart.of(self).namespace
+        namespace_of_chart = chart_namespace(self)
         namespace = None
         subject: Json = {"kind": "ServiceAccount", "name": self.service_account_name}
-        if job_namespace is not None and job_namespace != chart_namespace:
+        if job_namespace is not None and job_namespace != namespace_of_chart:
             check_dns1123_label("RunLauncherRbac.job_namespace", job_namespace)
-            if chart_namespace is None:
+            if namespace_of_chart is None:
                 raise ConfigError("RunLauncherRbac.job_namespace", job_namespace,
                                   "the chart's own namespace, or give the chart a namespace so the "
                                   "RoleBinding can name the ServiceAccount's namespace")
             namespace = job_namespace
-            subject["namespace"] = chart_namespace
+            subject["namespace"] = namespace_of_chart
         if create_service_account:
             manifest(self, "service-account", "ServiceAccount", name=self.service_account_name,
                      labels=object_labels, annotations=service_account_annotations or None,

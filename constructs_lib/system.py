@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import cdk8s
 from constructs import Construct
 
+from ._manifest import RenderedChart, builds_chart
 from .celery_config_secret import CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
@@ -199,7 +199,7 @@ class DagsterSystemConfig:
         return getattr(self.run_launcher, "job_namespace", None) or self.namespace or "default"
 
 
-class DagsterChart(cdk8s.Chart):
+class DagsterChart(RenderedChart):
     """The Dagster system as one cdk8s Chart.
 
     Attributes (each the construct that deploys it, or ``None`` when not deployed):
@@ -209,6 +209,7 @@ class DagsterChart(cdk8s.Chart):
         pod_disruption_budgets.
     """
 
+    @builds_chart
     def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
         super().__init__(scope, id, namespace=config.namespace, disable_resource_name_hashes=True)
         c = with_security_profile(config, config.security_profile)

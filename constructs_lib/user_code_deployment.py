@@ -11,6 +11,7 @@ from constructs import Construct
 
 from ._dagster_pod import dagster_pod_template
 from ._manifest import Json
+from .apiserver import check_blocks
 from .dagster_instance import DagsterInstance
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_one_of, check_port
@@ -90,6 +91,7 @@ class CodeLocationSettings:
                 if not isinstance(c, Mapping) or not c.get("name") or not c.get("image"):
                     raise ConfigError(f"CodeLocationSettings({self.name}).{name}[{i}]", c,
                                       "a Kubernetes Container with at least 'name' and 'image'")
+            check_blocks(f"CodeLocationSettings({self.name}).{name}", getattr(self, name), "Container")
         check_port(f"CodeLocationSettings({self.name}).port", self.port)
         check_non_negative_int(f"CodeLocationSettings({self.name}).replicas", self.replicas)
         check_one_of(f"CodeLocationSettings({self.name}).service_type", self.service_type, SERVICE_TYPES)

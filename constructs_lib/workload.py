@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._manifest import Json
+from .apiserver import annotation_problems, check_block, check_blocks, label_problems, raise_first
 from .errors import (
     ConfigError,
     check_dns1123_label,
@@ -215,11 +216,30 @@ class WorkloadOptions:
             check_dns1123_subdomain(f"{p}.scheduler_name", self.scheduler_name)
         if self.security_profile is not None:
             check_security_profile(f"{p}.security_profile", self.security_profile)
+        self._check_as_the_api_server()
 
     @property
     def profile(self) -> str:
         """The security profile in force (``default`` unless one was chosen)."""
         return self.security_profile or "default"
+
+    def _check_as_the_api_server(self) -> None:
+        """The Kubernetes type of each block, strictly, and the API server's rules (apiserver.py)."""
+        p = "WorkloadOptions"
+        for name, type_name in (("resources", "ResourceRequirements"), ("init_container_resources",
+                                "ResourceRequirements"), ("affinity", "Affinity"),
+                                ("pod_security_context", "PodSecurityContext"), ("security_context", "SecurityContext"),
+                                ("readiness_probe", "Probe"), ("liveness_probe", "Probe"), ("startup_probe", "Probe")):
+            check_block(f"{p}.{name}", getattr(self, name), type_name)
+        for name, type_name in (("tolerations", "Toleration"), ("volumes", "Volume"),
+                                ("volume_mounts", "VolumeMount")):
+            check_blocks(f"{p}.{name}", getattr(self, name), type_name)
+        if not isinstance(self.env, Mapping):
+            check_blocks(f"{p}.env", self.env, "EnvVar")
+        for name in ("node_selector", "labels", "workload_labels"):
+            raise_first(label_problems(f"{p}.{name}", getattr(self, name)))
+        for name in ("annotations", "workload_annotations"):
+            raise_first(annotation_problems(f"{p}.{name}", getattr(self, name)))
 
 
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")

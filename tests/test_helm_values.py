@@ -403,17 +403,17 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     (
         "invalid code location name",
         {"dagster-user-deployments": {"deployments": [{"name": "My_Code", "image": {"repository": "r"}}]}},
-        r"CodeLocationSettings.name: invalid value 'My_Code'; expected a DNS-1123 label",
+        r"dagster-user-deployments.deployments\[0\].name: invalid value 'My_Code'; expected a DNS-1123 label",
     ),
     (
         "negative replicas",
         {"dagsterWebserver": {"replicaCount": -1}},
-        r"WebserverSettings.replicas: invalid value -1; expected an integer >= 0",
+        r"dagsterWebserver.replicaCount: invalid value -1; expected an integer >= 0",
     ),
     (
         "port out of range",
         {"dagsterWebserver": {"service": {"port": 70000}}},
-        r"WebserverSettings.port: invalid value 70000",
+        r"dagsterWebserver.service.port: invalid value 70000",
     ),
     (
         "queue declared twice",
@@ -424,7 +424,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
             },
             "rabbitmq": {"enabled": True, "rabbitmq": {"password": "x"}},
         },
-        r"CeleryWorkersSettings.queues.name\[1\]: invalid value 'q'",
+        r"runLauncher.config.celeryK8sRunLauncher.workerQueues.name\[1\]: invalid value 'q'",
     ),
     (
         "unsupported knob",

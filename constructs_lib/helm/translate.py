@@ -7,16 +7,20 @@ valid key. Seed-era spellings are accepted as aliases.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import json
+import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..apiserver import MAX_CONFIG_BYTES, ingress_backend_problems, raise_first
 from ..celery_autoscaler import QueueAutoscaling
 from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
 from ..connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, BrokerConnection
@@ -102,6 +106,45 @@ def _construct_settings(path: str, build: typing.Callable[[], _T]) -> _T:
         rest = error.field.split(".", 1)[1] if "." in error.field else ""
         rest = v.to_camel(rest.split("[", 1)[0]) + ("[" + rest.split("[", 1)[1] if "[" in rest else "")
         raise _error(f"{path}.{rest}" if rest else path, error.value, error.expected) from None
+
+
+# ---- construct errors in values words ------------------------------------------------------------------
+#: Construct fields whose values key is not the camelCase of the field name (per settings class;
+#: "*" for every class).
+_FIELD_KEYS: dict[str, dict[str, str]] = {
+    "*": {"workload_labels": "deploymentLabels", "replicas": "replicaCount"},
+    "WebserverSettings": {"port": "service.port", "service_type": "service.type",
+                          "service_annotations": "service.annotations", "read_only": "enableReadOnly"},
+    "FlowerSettings": {"port": "service.port", "service_type": "service.type",
+                       "service_annotations": "service.annotations"},
+    "CodeLocationSettings": {"grpc_args": "dagsterApiGrpcArgs", "service_annotations": "service.annotations"},
+    "CeleryWorkersSettings": {"queues": "workerQueues"},
+    "Image": {"repository": "image.repository", "tag": "image.tag", "pull_policy": "image.pullPolicy"},
+}
+_CONSTRUCT_FIELD = re.compile(r"^(?P<cls>[A-Z]\w*)(?:\([^)]*\))?\.(?P<field>[a-z_0-9]+)(?P<rest>.*)$", re.S)
+
+
+def values_path(base: str, field: str) -> str:
+    """The values key of construct field ``field`` (``WorkloadOptions.affinity.nodeAffinity``,
+    ``CodeLocationSettings(x).sidecar_containers[0].image``) of the settings built from the
+    values at ``base`` (``dagsterWebserver``): ``dagsterWebserver.affinity.nodeAffinity``."""
+    match = _CONSTRUCT_FIELD.match(field)
+    if not match:
+        return field
+    name = match["field"]
+    key = _FIELD_KEYS.get(match["cls"], {}).get(name) or _FIELD_KEYS["*"].get(name) or v.to_camel(name)
+    return f"{base}.{key}{match['rest']}" if base else f"{key}{match['rest']}"
+
+
+@contextlib.contextmanager
+def _values_words(base: str) -> Iterator[None]:
+    """A construct's ConfigError raised inside names the values key (see :func:`values_path`)."""
+    try:
+        yield
+    except ValuesError:
+        raise
+    except ConfigError as error:
+        raise ValuesError(values_path(base, error.field), error.value, error.expected) from None
 
 
 # ---- layering -------------------------------------------------------------------------------------
@@ -324,11 +367,11 @@ def _with_handler(probe: Obj | None, handler: Obj) -> Obj | None:
 
 def _http_paths(path: str, paths: Sequence[v.IngressPath]) -> list[Obj]:
     out = []
-    for p in paths:
+    for i, p in enumerate(paths):
         port: Obj = {"number": p.service_port} if isinstance(p.service_port, int) else {"name": p.service_port}
+        raise_first(ingress_backend_problems(f"{path}[{i}]", p.service_name, p.service_port))
         out.append({"path": p.path, "pathType": p.path_type,
                     "backend": {"service": {"name": p.service_name, "port": port}}})
-    del path
     return out
 
 
@@ -353,6 +396,12 @@ class _Translator:
     def _options(self, path: str, p: v.PodSettings, *, readiness: Obj | None = None,
                  liveness: Obj | None = None, startup: Obj | None = None,
                  pull_secrets: Sequence[str] = ()) -> WorkloadOptions:
+        with _values_words(path):
+            return self._workload_options(path, p, readiness, liveness, startup, pull_secrets)
+
+    @staticmethod
+    def _workload_options(path: str, p: v.PodSettings, readiness: Obj | None, liveness: Obj | None,
+                          startup: Obj | None, pull_secrets: Sequence[str]) -> WorkloadOptions:
         return WorkloadOptions(
             resources=p.resources, init_container_resources=p.init_container_resources or {},
             node_selector=p.node_selector, affinity=p.affinity, tolerations=p.tolerations,
@@ -499,14 +548,16 @@ class _Translator:
         options = self._options(path, c.model_copy(update={"env": [], "labels": {}}),
                                 liveness=_probe(c.liveness_probe, None))
         # The workers' env ConfigMaps/Secrets also go to the launcher config (above), as in the chart.
-        return CeleryWorkersSettings(
-            image=self._dagster_image(c.image),
-            queues=[CeleryQueue(name=q.name, replicas=q.replica_count, labels=q.labels or {},
-                                node_selector=q.node_selector or {}, config_source=q.config_source or {},
-                                additional_celery_args=q.additional_celery_args or [],
-                                autoscaling=self._autoscaling(f"{path}.workerQueues[{i}].autoscaling", q.autoscaling))
-                    for i, q in enumerate(c.worker_queues)],
-            env=env, options=options)
+        queues = []
+        for i, q in enumerate(c.worker_queues):
+            autoscaling = self._autoscaling(f"{path}.workerQueues[{i}].autoscaling", q.autoscaling)
+            with _values_words(f"{path}.workerQueues[{i}]"):
+                queues.append(CeleryQueue(name=q.name, replicas=q.replica_count, labels=q.labels or {},
+                                          node_selector=q.node_selector or {}, config_source=q.config_source or {},
+                                          additional_celery_args=q.additional_celery_args or [],
+                                          autoscaling=autoscaling))
+        with _values_words(path):
+            return CeleryWorkersSettings(image=self._dagster_image(c.image), queues=queues, env=env, options=options)
 
     def _autoscaling(self, path: str, a: v.QueueAutoscaling | None) -> QueueAutoscaling | None:
         """The extension key ``workerQueues[].autoscaling``: KEDA scaling of a queue's workers."""
@@ -573,16 +624,18 @@ class _Translator:
         f = self.m.flower
         if not f.enabled or not uses_celery:
             return None
-        options = WorkloadOptions(
-            resources=f.resources, node_selector=f.node_selector, affinity=f.affinity, tolerations=f.tolerations,
-            pod_security_context=f.pod_security_context, security_context=f.security_context,
-            annotations=f.annotations or {}, workload_annotations=f.annotations or {}, scheduler_name=f.scheduler_name,
-            liveness_probe=_probe(f.liveness_probe, v.FLOWER_LIVENESS),
-            startup_probe=_probe(f.startup_probe, v.FLOWER_STARTUP))
-        return FlowerSettings(
-            image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image()),
-            port=f.service.port, service_type=f.service.type, service_annotations=f.service.annotations,
-            options=options)
+        with _values_words("flower"):
+            options = WorkloadOptions(
+                resources=f.resources, node_selector=f.node_selector, affinity=f.affinity, tolerations=f.tolerations,
+                pod_security_context=f.pod_security_context, security_context=f.security_context,
+                annotations=f.annotations or {}, workload_annotations=f.annotations or {},
+                scheduler_name=f.scheduler_name,
+                liveness_probe=_probe(f.liveness_probe, v.FLOWER_LIVENESS),
+                startup_probe=_probe(f.startup_probe, v.FLOWER_STARTUP))
+            return FlowerSettings(
+                image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image()),
+                port=f.service.port, service_type=f.service.type, service_annotations=f.service.annotations,
+                options=options)
 
     # -- storage --
     def _postgres_image(self) -> LibImage:
@@ -620,6 +673,10 @@ class _Translator:
                                 readiness=_probe(w.readiness_probe, v.WEBSERVER_READINESS),
                                 liveness=_probe(w.liveness_probe, {}),
                                 startup=_probe(w.startup_probe, {"enabled": False}))
+        with _values_words("dagsterWebserver"):
+            return self._webserver_settings(w, options)
+
+    def _webserver_settings(self, w: v.Webserver, options: WorkloadOptions) -> WebserverSettings:
         return WebserverSettings(
             image=self._dagster_image(w.image), replicas=w.replica_count, port=w.service.port,
             path_prefix=w.path_prefix, log_level=w.log_level.lower() if w.log_level else None,
@@ -635,8 +692,9 @@ class _Translator:
         startup = _probe(d.startup_probe, {}) if d.startup_probe.get("enabled") else None
         options = self._options("dagsterDaemon", d, readiness=_probe(d.readiness_probe, {}),
                                 liveness=_probe(d.liveness_probe, {}), startup=startup)
-        return DaemonSettings(image=self._dagster_image(d.image), heartbeat_tolerance=d.heartbeat_tolerance,
-                              options=options)
+        with _values_words("dagsterDaemon"):
+            return DaemonSettings(image=self._dagster_image(d.image), heartbeat_tolerance=d.heartbeat_tolerance,
+                                  options=options)
 
     def _code_locations(self) -> tuple[list[CodeLocationSettings], list[GrpcLocation] | None]:
         ud = self.m.dagster_user_deployments
@@ -659,15 +717,16 @@ class _Translator:
                                     liveness=_with_handler(_probe(d.liveness_probe, {}), health),
                                     startup=_with_handler(_probe(d.startup_probe, {"enabled": False}), health),
                                     pull_secrets=pull)
-            locations.append(CodeLocationSettings(
-                name=d.name, image=self._dagster_image(d.image),
-                grpc_args=d.dagster_api_grpc_args or [] if d.code_server_args is None else [],
-                code_server_args=d.code_server_args, port=d.port, replicas=d.replica_count,
-                include_config_in_launched_runs=(d.include_config_in_launched_runs.enabled
-                                                 if d.include_config_in_launched_runs else True),
-                env=env_map, service_annotations=(d.service or {}).get("annotations", {}),
-                init_containers=d.init_containers or [], sidecar_containers=d.sidecar_containers or [],
-                options=options))
+            with _values_words(path):
+                locations.append(CodeLocationSettings(
+                    name=d.name, image=self._dagster_image(d.image),
+                    grpc_args=d.dagster_api_grpc_args or [] if d.code_server_args is None else [],
+                    code_server_args=d.code_server_args, port=d.port, replicas=d.replica_count,
+                    include_config_in_launched_runs=(d.include_config_in_launched_runs.enabled
+                                                     if d.include_config_in_launched_runs else True),
+                    env=env_map, service_annotations=(d.service or {}).get("annotations", {}),
+                    init_containers=d.init_containers or [], sidecar_containers=d.sidecar_containers or [],
+                    options=options))
         if not ud.enable_subchart:
             listed = [GrpcLocation(host=c.name, port=c.port, location_name=c.name) for c in locations]
             return [], explicit if explicit is not None else listed
@@ -703,6 +762,10 @@ class _Translator:
             retention = Retention(schedule=m.retention.schedule.purge_after_days,  # type: ignore[arg-type]
                                   sensor=m.retention.sensor.purge_after_days,  # type: ignore[arg-type]
                                   auto_materialize=auto)  # type: ignore[arg-type]
+        size = len(json.dumps(m.additional_instance_config, default=str))
+        if size > MAX_CONFIG_BYTES:
+            raise _error("additionalInstanceConfig", f"<{size:,} bytes>",
+                         f"at most {MAX_CONFIG_BYTES:,} bytes: it goes into a ConfigMap (1 MiB at most)")
         return InstanceSettings(
             scheduler=self._scheduler(), run_coordinator=self._run_coordinator(),
             compute_logs=self._compute_logs(),
@@ -800,8 +863,8 @@ class _Translator:
                 raise _error(f"{path}.tls.secretName", "", "the TLS Secret's name when tls.enabled is true")
             return IngressRoute(host=r.host or None, path=r.path or None, path_type=r.path_type,
                                 tls_secret_name=r.tls.secret_name if r.tls.enabled else None,
-                                preceding_paths=_http_paths(path, r.preceding_paths),
-                                succeeding_paths=_http_paths(path, r.succeeding_paths))
+                                preceding_paths=_http_paths(f"{path}.precedingPaths", r.preceding_paths),
+                                succeeding_paths=_http_paths(f"{path}.succeedingPaths", r.succeeding_paths))
 
         return IngressSettings(
             class_name=i.ingress_class_name, annotations=i.annotations, labels=i.labels,

@@ -42,6 +42,8 @@ MAX_DEPTH = 100
 #: Most values (maps, lists, scalars) one document may expand to, counting every alias
 #: expansion: the chart's own values.yaml has about 700.
 MAX_NODES = 200_000
+# Text counts against MAX_NODES too: one value per this many characters (so at most ~12 MiB).
+_BYTES_PER_VALUE = 64
 #: Most bytes of all ``--set``/``--set-string`` arguments together.
 MAX_SET_BYTES = 1024 * 1024
 
@@ -122,7 +124,8 @@ def _check_events(text: str, source: str) -> None:
 
 
 def _expanded_size(node: yaml.Node, source: str) -> int:
-    """How many values ``node`` becomes once every alias is expanded (each node counted once)."""
+    """How many values ``node`` becomes once every alias is expanded (each node counted once);
+    a scalar counts one value per started 64 bytes, so text repeated by aliases counts too."""
     sizes: dict[int, int] = {}
 
     def size(n: yaml.Node, active: frozenset[int]) -> int:
@@ -132,7 +135,9 @@ def _expanded_size(node: yaml.Node, source: str) -> int:
         if id(n) in active:
             raise InputError(source, f"line {n.start_mark.line + 1}: an alias refers to a node that contains it")
         total = 1
-        if isinstance(n, yaml.SequenceNode):
+        if isinstance(n, yaml.ScalarNode):
+            total += len(n.value) // _BYTES_PER_VALUE
+        elif isinstance(n, yaml.SequenceNode):
             for child in n.value:
                 total += size(child, active | {id(n)})
                 if total > MAX_NODES:

@@ -1,0 +1,145 @@
+"""``manifest()`` objects render in Python; they must synthesize exactly as a plain
+``cdk8s.ApiObject`` carrying the same body as JSON patches, and keep cdk8s's escape hatches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from constructs import Construct
+
+from constructs_lib import DagsterChart, Release, RunLauncherRbac, build_variant
+from constructs_lib._manifest import Manifest, manifest
+
+from .conftest import TEST_PASSWORDS, find, synth_variant
+
+BODY: dict[str, Any] = {
+    "spec": {"zeta": 1, "alpha": {"10": "ten", "9": "nine", "b": None, "a": []}, "list": [{"y": 1, "x": 2}]},
+    "data": {},
+    "type": "Opaque",
+}
+CASES: list[dict[str, Any]] = [
+    {"name": "plain"},
+    {"name": "labelled", "labels": {"zz": "1", "app.kubernetes.io/name": "x", "9": "n", "10": "t"},
+     "annotations": {"b": "2", "a": "1"}},
+    {"name": "namespaced", "namespace": "other", "labels": {"k": "v"}},
+    {"name": "empty-body", "body": {}},
+]
+
+
+def _reference(scope: Construct, id: str, kind: str, *, name: str, labels: Any = None, annotations: Any = None,
+               namespace: str | None = None, body: Any = BODY) -> cdk8s.ApiObject:
+    """How objects were emitted before: an ApiObject plus one JSON patch per top-level field."""
+    obj = cdk8s.ApiObject(scope, id, api_version="v1", kind=kind, metadata=cdk8s.ApiObjectMetadata(
+        name=name, namespace=namespace, labels=labels, annotations=annotations))
+    for key, value in body.items():
+        obj.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
+    return obj
+
+
+def _synth(emit: Any, chart_labels: dict[str, str] | None, chart_namespace: str | None) -> str:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "c", labels=chart_labels, namespace=chart_namespace, disable_resource_name_hashes=True)
+    for case in CASES:
+        emit(chart, case["name"], "ConfigMap", **{"body": BODY, **case})
+    return app.synth_yaml()
+
+
+@pytest.mark.parametrize("chart_labels, chart_namespace", [(None, None), ({"team": "data", "a": "b"}, "ns")])
+def test_renders_exactly_as_an_api_object_with_json_patches(chart_labels: Any, chart_namespace: Any) -> None:
+    assert _synth(manifest, chart_labels, chart_namespace) == _synth(_reference, chart_labels, chart_namespace)
+
+
+def test_json_patch_escape_hatch_applies_after_the_body() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "c")
+    obj = manifest(chart, "cm", "ConfigMap", name="cm", body={"data": {"a": "1"}})
+    obj.add_json_patch(cdk8s.JsonPatch.replace("/data/a", "2"), cdk8s.JsonPatch.add("/data/b", "3"))
+    assert isinstance(obj, Manifest) and not obj.rendered_in_python
+    assert cdk8s.Testing.synth(chart) == [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {"a": "2", "b": "3"}}]
+
+
+def test_metadata_escape_hatch_reaches_the_output() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "c", namespace="ns")
+    obj = manifest(chart, "cm", "ConfigMap", name="cm", labels={"x": "1"}, body={"data": {"a": "1"}})
+    obj.metadata.add_label("added", "yes")
+    obj.metadata.add_annotation("note", "hi")
+    assert cdk8s.Testing.synth(chart) == [{
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"annotations": {"note": "hi"}, "labels": {"added": "yes", "x": "1"}, "name": "cm",
+                     "namespace": "ns"},
+        "data": {"a": "1"}}]
+
+
+def test_objects_of_a_dagster_chart_are_reachable_and_patchable() -> None:
+    app = cdk8s.Testing.app()
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    deployment = next(c for c in chart.webserver.node.find_all()
+                      if isinstance(c, cdk8s.ApiObject) and c.kind == "Deployment")
+    assert isinstance(deployment, Manifest) and deployment.rendered_in_python
+    deployment.add_json_patch(cdk8s.JsonPatch.replace("/spec/replicas", 3))
+    objects = cdk8s.Testing.synth(chart)
+    assert find(objects, "Deployment", deployment.name)["spec"]["replicas"] == 3
+    untouched = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] != deployment.name]
+    assert untouched and all(o["spec"]["replicas"] == 1 for o in untouched)
+
+
+def test_constructs_in_a_namespaced_labelled_chart_of_ones_own() -> None:
+    """Outside DagsterChart the chart's labels and namespace still reach every object."""
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "mine", namespace="team", labels={"owner": "me"})
+    RunLauncherRbac(chart, "rbac", release=Release(name="x"))
+    objects = cdk8s.Testing.synth(chart)
+    assert objects and all(o["metadata"]["namespace"] == "team" for o in objects if o["kind"] != "RoleBinding")
+    assert all(o["metadata"]["labels"]["owner"] == "me" for o in objects)
+
+
+def test_dagster_chart_objects_carry_the_chart_namespace() -> None:
+    objects = synth_variant("external")
+    assert {o["metadata"].get("namespace") for o in objects} == {"dagster"}
+
+
+def _app_synth_objects(app: cdk8s.App, tmp_path: Any) -> list[Any]:
+    import yaml
+
+    app.synth()
+    path = next(p for p in sorted(tmp_path.iterdir()) if p.name.endswith("dagster.k8s.yaml"))
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def test_app_synth_renders_a_dagster_chart_in_one_go(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """App.synth() asks DagsterChart once, not each object (no per-object callback)."""
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("celery-rabbitmq", TEST_PASSWORDS))
+    expected = cdk8s.Testing.synth(chart)  # cdk8s's own path: one callback per object
+
+    def no_callback(self: Manifest) -> Any:
+        raise AssertionError("rendered one by one")
+
+    monkeypatch.setattr(Manifest, "to_json", no_callback)
+    assert _app_synth_objects(app, tmp_path) == expected
+
+
+def test_dependencies_order_objects_as_cdk8s_does(tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    assert chart.migrate is not None
+    chart.webserver.node.add_dependency(chart.migrate)  # construct-level: cdk8s resolves it at synth
+    objects = _app_synth_objects(app, tmp_path)
+    names = [o["metadata"]["name"] for o in objects]
+    assert names.index(chart.migrate.job_name) < names.index(chart.webserver.service_name)
+    assert objects == cdk8s.Testing.synth(chart)
+
+
+def test_a_chart_nested_in_a_dagster_chart_keeps_its_own_objects(tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    inner = cdk8s.Chart(chart, "inner", namespace="elsewhere")
+    manifest(inner, "cm", "ConfigMap", name="inner-cm", body={"data": {"a": "1"}})
+    objects = _app_synth_objects(app, tmp_path)
+    assert "inner-cm" not in [o["metadata"]["name"] for o in objects]
+    inner_yaml = next(p for p in tmp_path.iterdir() if "inner" in p.name).read_text()
+    assert "namespace: elsewhere" in inner_yaml and "name: inner-cm" in inner_yaml
