@@ -8,20 +8,24 @@ snapshot fails with a diff. The library's own variants pass the plugin's ``dagst
 from __future__ import annotations
 
 import glob
+import importlib.util
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import cdk8s
 import pytest
 
-from constructs_lib import DagsterChart, ExternalPostgreSqlSettings
+from constructs_lib import DagsterChart, ExternalPostgreSql, ExternalPostgreSqlSettings, SecretKeyRef
 from constructs_lib.testing import (
     CHECKS,
     DAGSTER_PYTHON_ENV,
     DagsterNotAvailable,
+    Externals,
     Finding,
     check,
     check_dagster,
+    dagster_check,
     externals_of,
     synth,
     to_yaml,
@@ -44,6 +48,25 @@ def test_synth_is_in_memory_and_deterministic(tmp_path: Path) -> None:
     assert first is not second and first[0] is not synth(chart)[0]
     assert not (tmp_path / "dist").exists()
     assert synth(first) == first and synth(first) is not first
+
+
+def test_synth_takes_nested_charts_and_lists_of_charts() -> None:
+    """A team's chart with a DagsterChart nested in it gives both charts' objects (a snapshot of
+    the team's chart holds all of it); a list of charts gives each chart's, in the list's order."""
+    app = cdk8s.App()
+    team = cdk8s.Chart(app, "team")
+    settings = cdk8s.ApiObject(team, "settings", api_version="v1", kind="ConfigMap",
+                               metadata=cdk8s.ApiObjectMetadata(name="team-settings"))
+    settings.add_json_patch(cdk8s.JsonPatch.add("/data", {"OWNER": "data-platform"}))
+    DagsterChart(team, "dagster", config=variant_config("external"))
+    other = DagsterChart(app, "other", config=variant_config("k8s"))
+    objects = synth(team)
+    assert [o["metadata"]["name"] for o in objects[:1]] == ["team-settings"]
+    assert objects[1:] == variant_objects("external")
+    assert synth(app) == [*objects, *variant_objects("k8s")]
+    assert synth([other, team]) == [*variant_objects("k8s"), *objects]
+    assert externals_of(team) == externals_of(app.charts[1]) != Externals()
+    assert check(team, kubernetes_versions=()) == []
 
 
 def test_synth_refuses_a_construct_that_is_no_chart() -> None:
@@ -89,6 +112,14 @@ def test_externals_come_from_the_charts_configuration() -> None:
     assert check(synth(chart), kubernetes_versions=(), externals=externals_of(chart)) == []
 
 
+def test_an_external_postgresql_on_its_own_declares_its_host_and_secret() -> None:
+    chart = cdk8s.Chart(cdk8s.App(), "parts")
+    ExternalPostgreSql(chart, "db", settings=ExternalPostgreSqlSettings(
+        host="db.example.com", existing_secret=SecretKeyRef(name="rds", key="password")))
+    assert externals_of(chart) == Externals(hosts=frozenset({("db.example.com", 5432)}), secrets=frozenset({"rds"}),
+                                            secret_keys=frozenset({("rds", "password")}))
+
+
 def test_a_finding_names_object_field_and_value() -> None:
     objects = variant_objects("k8s")
     daemon = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "dagster-daemon")
@@ -109,6 +140,34 @@ def test_check_dagster_without_dagster_says_how_to_get_it(monkeypatch: pytest.Mo
         check_dagster(variant_objects("k8s"))
     with pytest.raises(FileNotFoundError, match="the Python configured to run Dagster's config checks"):
         check_dagster(variant_objects("k8s"), python=tmp_path / "no-python")
+
+
+def test_check_dagster_runs_in_this_process_when_dagster_is_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Python configured and Dagster importable: the checker's functions run in this process
+    on the files the ConfigMaps carry (Dagster itself is faked: it lives in .venv-dagster only)."""
+    monkeypatch.delenv(DAGSTER_PYTHON_ENV, raising=False)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "dagster" else
+                        find_spec(name, *a))
+    seen: dict[str, str] = {}
+
+    def fake_check(kind: str) -> Callable[[str], dagster_check.Result]:
+        def run(path: str) -> dagster_check.Result:
+            seen[kind] = Path(path).read_text()
+            return dagster_check.Result(path, kind, errors=[f"{kind}: planted"] if kind == "instance" else [])
+        return run
+
+    for kind in ("instance", "workspace", "celery"):
+        monkeypatch.setitem(dagster_check.CHECKS, kind, fake_check(kind))
+    objects = variant_objects("celery-rabbitmq")
+    [finding] = check_dagster(objects)
+    assert (str(finding), finding.check, finding.object, finding.field) == (
+        "ConfigMap/dagster-instance[dagster.yaml]: instance: planted", "dagster", "ConfigMap/dagster-instance",
+        "data[dagster.yaml]")
+    config_maps = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
+    assert seen == {"instance": config_maps["dagster-instance"]["dagster.yaml"],
+                    "workspace": config_maps["dagster-workspace-yaml"]["workspace.yaml"],
+                    "celery": config_maps["dagster-celery-dagster"]["celery.yaml"]}
 
 
 # ---- our own variants through the plugin -----------------------------------------------------

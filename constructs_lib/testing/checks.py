@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import cdk8s
 
-from constructs_lib import DagsterSystemConfig
+from constructs_lib import DagsterSystemConfig, ExternalPostgreSql
 
 from . import dagster_check
 from .crossref import (
@@ -77,16 +77,23 @@ DAGSTER_PYTHON_ENV = "DAGSTER_CDK8S_PYTHON"
 
 # ---- what the chart's configuration declares external -----------------------------------------
 def externals_of(target: Synthesizable) -> Externals:
-    """What the configurations of the Dagster systems in ``target`` (a chart or an app: every
-    construct with a ``config`` that is a :class:`DagsterSystemConfig`) declare to exist outside
-    the output: existing Secrets, external databases, brokers and code servers, ..."""
-    if not isinstance(target, (cdk8s.Chart, cdk8s.App)):
-        return Externals()
+    """What the configurations of the Dagster systems in ``target`` (a chart, an app or charts:
+    every construct in them with a ``config`` that is a :class:`DagsterSystemConfig`) declare to
+    exist outside the output: existing Secrets, external databases, brokers and code servers...;
+    and an :class:`ExternalPostgreSql` used on its own: its host and its password Secret."""
+    roots = [target] if isinstance(target, (cdk8s.Chart, cdk8s.App)) else \
+        [item for item in target if isinstance(item, cdk8s.Chart)]
     found = Externals()
-    for construct in target.node.find_all():
-        config = getattr(construct, "config", None)
-        if isinstance(config, DagsterSystemConfig):
-            found = merge_externals(found, declared_externals(config))
+    for root in roots:
+        for construct in root.node.find_all():
+            config = getattr(construct, "config", None)
+            if isinstance(config, DagsterSystemConfig):
+                found = merge_externals(found, declared_externals(config))
+            if isinstance(construct, ExternalPostgreSql):  # used on its own, outside a DagsterChart
+                db, secret = construct.connection, construct.connection.password_secret
+                found = merge_externals(found, Externals(hosts=frozenset({(db.host, db.port)}),
+                                                         secrets=frozenset({secret.name}),
+                                                         secret_keys=frozenset({(secret.name, secret.key)})))
     return found
 
 
@@ -119,6 +126,8 @@ def check(target: Synthesizable, *, kubernetes_versions: Sequence[str] = KUBERNE
     unknown = sorted(set(skip) - set(CHECKS))
     if unknown:
         raise ValueError(f"skip: unknown checks {unknown}; the checks are {list(CHECKS)}")
+    if not isinstance(target, (cdk8s.Chart, cdk8s.App)):
+        target = list[Any](target)  # read twice below
     objects = synth(target)
     declared = merge_externals(externals_of(target), externals or Externals())
     crd_schemas: CrdSchemas = crds if isinstance(crds, dict) else load_crd_schemas(Path(p) for p in crds)

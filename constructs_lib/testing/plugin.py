@@ -80,9 +80,13 @@ class DagsterChecks:
                  skip: Collection[str] = (), dagster: bool = True) -> list[Manifest]:
         """Fail the test with every finding of :func:`~.checks.check`, then of
         :func:`~.checks.check_dagster` (unless ``dagster=False``); returns the objects."""
+        import cdk8s
+
         from .checks import DagsterNotAvailable, check_dagster, externals_of, merge_externals
         from .synth import synth
 
+        if not isinstance(target, (cdk8s.Chart, cdk8s.App)):
+            target = list[Any](target)  # read twice below
         declared = externals_of(target) if externals is None else merge_externals(externals_of(target), externals)
         objects = synth(target)
         findings = self.findings(objects, externals=declared, kubernetes_versions=kubernetes_versions,

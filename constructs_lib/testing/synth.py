@@ -14,27 +14,36 @@ from .manifests import Manifest
 
 __all__ = ["Synthesizable", "synth", "to_yaml"]
 
-#: What :func:`synth` accepts: a chart, an app, or objects already synthesized.
-Synthesizable = cdk8s.Chart | cdk8s.App | Iterable[Mapping[str, Any]]
+#: What :func:`synth` accepts: a chart, an app, charts, or objects already synthesized.
+Synthesizable = cdk8s.Chart | cdk8s.App | Iterable[cdk8s.Chart] | Iterable[Mapping[str, Any]]
 
 #: Keys a Kubernetes object starts with, as kubectl and cdk8s write them; all others are sorted.
 _HEAD = ("apiVersion", "kind", "metadata")
 
 
+def _chart_objects(root: Construct) -> list[Any]:
+    """The objects of every chart in ``root``'s tree (``root`` included), charts in preorder
+    (a chart before the charts nested in it, siblings in the order they were added)."""
+    return [obj for chart in root.node.find_all() if isinstance(chart, cdk8s.Chart)
+            for obj in cdk8s.Testing.synth(chart)]
+
+
 def synth(target: Synthesizable) -> list[Manifest]:
-    """The Kubernetes objects of ``target``: a chart's (``cdk8s.Testing.synth``), an app's (every
-    chart, in the order ``app.synth()`` writes them, resolvers applied: ``App.synth_yaml``), or a
-    copy of a list of objects. In memory (no files, nothing in ``outdir``), and deterministic:
-    the same chart gives equal objects. Every call returns new objects, free to modify."""
-    if isinstance(target, cdk8s.App):
-        return [o for o in yaml.safe_load_all(target.synth_yaml()) if o is not None]
-    if isinstance(target, cdk8s.Chart):
-        objects: Any = cdk8s.Testing.synth(target)
+    """The Kubernetes objects of ``target``: a chart's (with the charts nested in it), an app's
+    (every chart), those of each chart of a list of charts, or a copy of a list of objects.
+    Charts come in the order they were added to the tree, a chart before its nested charts;
+    a chart's objects in cdk8s' order. In memory (no files, nothing in
+    ``outdir``) and deterministic: the same chart gives equal objects. Every call returns new
+    objects, free to modify."""
+    if isinstance(target, (cdk8s.App, cdk8s.Chart)):
+        objects: list[Any] = _chart_objects(target)
     elif isinstance(target, Construct):
         raise TypeError(f"synth() takes a cdk8s Chart or App, not the construct {target.node.path!r}: "
                         "pass the chart that contains it")
     else:
-        objects = list(target)
+        items = list(target)
+        objects = [obj for item in items for obj in (_chart_objects(item) if isinstance(item, cdk8s.Chart)
+                                                     else [item])]
     copied: list[Manifest] = json.loads(json.dumps(objects))
     return copied
 
