@@ -1,5 +1,6 @@
 """dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
 
+from . import _quiet  # noqa: F401  (first: silences jsii's Node end-of-life banner)
 from ._release import released
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
@@ -7,6 +8,7 @@ from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSett
 from .connections import PG_PASSWORD_ENV, BrokerConnection, PostgresConnection
 from .daemon import DaemonSettings, DagsterDaemon
 from .dagit_service import DagitService, WebserverSettings
+from .dagster_instance import DagsterInstance
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError
 from .flower import FlowerService, FlowerSettings
@@ -81,6 +83,7 @@ __all__ = [
     "DagsterChart",
     "DagsterDaemon",
     "DagsterIngress",
+    "DagsterInstance",
     "DagsterSystemConfig",
     "DefaultRunCoordinator",
     "EnvConfigMap",

@@ -10,31 +10,24 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from ._dagster_pod import dagster_needs, db_wait_container, system_env_from
+from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import Json, manifest
 from .apiserver import label_problems, raise_first
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
-from .env_config_map import EnvConfigMap
+from .dagster_instance import DagsterInstance
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_str_mapping, check_unique
-from .images import Image, default_celery_k8s_image, default_postgres_image
+from .images import Image, default_celery_k8s_image
 from .instance_config import CeleryK8sRunLauncher
-from .instance_config_map import InstanceConfigMap, dump_yaml
-from .naming import DEFAULT_RELEASE, Release
-from .workload import (
-    WorkloadOptions,
-    add_deployment,
-    build_container,
-    build_pod_template,
-    tcp_check_command,
-    wait_for_tcp_container,
-)
+from .instance_config_map import dump_yaml
+from .workload import WorkloadOptions, add_deployment, tcp_check_command, wait_for_tcp_container
 
 __all__ = ["CeleryQueue", "CeleryWorkerPool", "CeleryWorkersSettings", "deep_merge"]
 
 _COMPONENT = "celery"
 _APP = "dagster_celery_k8s.app"
 _CONFIG_VOLUME = "dagster-celery"
+_ENV_COMPONENT = "celery-worker"
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,15 +115,14 @@ class CeleryWorkerPool(Construct):
     ``<fullname>-celery-workers-<queue>``, whose selector matches that queue's pods only.
 
     Args:
-        instance: a Dagster instance whose run launcher uses Celery.
-        env_config_map: the workers' env ConfigMap. @default none
-        service_account_name: workers launch step Jobs with it. @default none
+        instance: a Dagster instance whose run launcher uses Celery (the workers' pods are
+            built from it; ``settings.env`` goes into its ``celery-worker`` env ConfigMap).
         settings: @default :class:`CeleryWorkersSettings`
         config_source: Celery settings shared by all queues. @default the
             CeleryK8sRunLauncher's ``config_source``
 
     Attributes:
-        queue_names, deployment_names, config_map_names, pod_selectors (per queue).
+        queue_names, deployment_names, config_map_names, env_config_map, pod_selectors (per queue).
         autoscaler: the KEDA objects of the autoscaled queues (``None`` when no queue is).
     """
 
@@ -139,25 +131,21 @@ class CeleryWorkerPool(Construct):
         scope: Construct,
         id: str,
         *,
-        release: Release = DEFAULT_RELEASE,
-        instance: InstanceConfigMap,
-        env_config_map: EnvConfigMap | None = None,
-        service_account_name: str | None = None,
+        instance: DagsterInstance,
         settings: CeleryWorkersSettings | None = None,
         config_source: Mapping[str, Any] | None = None,
-        db_wait_image: Image | None = None,
-        image_pull_secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         if instance.celery_secret is None:
-            raise ConfigError("CeleryWorkerPool.instance", instance.name,
-                              "an InstanceConfigMap whose run launcher uses Celery")
+            raise ConfigError("CeleryWorkerPool.instance", instance.config_map.name,
+                              "a DagsterInstance whose run launcher uses Celery")
         s = settings if settings is not None else CeleryWorkersSettings()
+        release = instance.release
         if config_source is None:
             launcher = instance.run_launcher
             config_source = launcher.config_source if isinstance(launcher, CeleryK8sRunLauncher) else {}
         broker = instance.celery_secret.broker
-        wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
+        self.env_config_map = instance.env_config_map(_ENV_COMPONENT, s.env)
         config_path = f"{instance.dagster_home}/celery-config.yaml"
         self.queue_names = [q.name for q in s.queues]
         self.deployment_names = [release.celery_workers(q) for q in self.queue_names]
@@ -187,17 +175,16 @@ class CeleryWorkerPool(Construct):
                 if broker is not None and broker.host is not None and broker.port is not None
                 else {**status, "initialDelaySeconds": 15, "periodSeconds": 30, "timeoutSeconds": 30,
                       "failureThreshold": 3})
-            container = build_container(
+            container = dagster_container(
+                instance,
+                component=_ENV_COMPONENT,
                 name="dagster",
                 image=s.image,
                 options=options,
                 command=["dagster-celery"],
                 args=["worker", "start", "-A", _APP, "-y", config_path, "-q", queue.name,
                       *(["--", *queue.additional_celery_args] if queue.additional_celery_args else [])],
-                env=instance.pod_env(),
-                env_from=system_env_from(instance, env_config_map),
-                volume_mounts=[instance.volume_mount(),
-                               {"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
+                volume_mounts=[{"name": _CONFIG_VOLUME, "mountPath": config_path, "subPath": "celery.yaml"}],
                 readiness_probe=readiness,
                 liveness_probe={  # the chart's
                     **status,
@@ -205,17 +192,14 @@ class CeleryWorkerPool(Construct):
                     "successThreshold": 1, "failureThreshold": 3,
                 },
             )
-            init: list[Json] = [db_wait_container(instance, wait_image, options)]
+            init: list[Json] = []
             if broker is not None and broker.host is not None and broker.port is not None:
                 init.append(wait_for_tcp_container(name="check-broker-ready", image=s.image,
                                                    targets=[(broker.host, broker.port)], what="broker",
                                                    options=options))
-            template = build_pod_template(
-                selector=selector, options=options, containers=[container], init_containers=init,
-                volumes=[instance.volume(), {"name": _CONFIG_VOLUME, "configMap": {"name": config_map}}],
-                service_account_name=service_account_name, automount_service_account_token=True,
-                image_pull_secrets=image_pull_secrets,
-                needs=dagster_needs(instance.dagster_home, api_access=True),  # it launches step Jobs
+            template = dagster_pod_template(
+                instance, selector=selector, options=options, containers=[container], init_containers=init,
+                volumes=[{"name": _CONFIG_VOLUME, "configMap": {"name": config_map}}],
             )
             add_deployment(self, f"deployment-{queue.name}", name=release.celery_workers(queue.name),
                            labels=release.labels(_COMPONENT, queue=queue.name), selector=selector,

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from ._dagster_pod import (
-    dagster_needs,
-    db_wait_container,
-    system_env_from,
-    workspace_file,
-    workspace_mount,
-    workspace_volume,
-)
-from .env_config_map import EnvConfigMap
+from ._dagster_pod import dagster_container, dagster_pod_template, workspace_file, workspace_mount, workspace_volume
+from .dagster_instance import DagsterInstance
 from .errors import ConfigError, check_non_negative_int, check_one_of, check_port, check_positive_int
-from .images import Image, default_celery_k8s_image, default_postgres_image
-from .instance_config_map import InstanceConfigMap
-from .naming import DEFAULT_RELEASE, Release
-from .workload import (
-    SERVICE_TYPES,
-    WorkloadOptions,
-    add_deployment,
-    add_service,
-    build_container,
-    build_pod_template,
-)
+from .images import Image, default_celery_k8s_image
+from .workload import SERVICE_TYPES, WorkloadOptions, add_deployment, add_service
 from .workspace_config_map import WorkspaceConfigMap
 
 __all__ = ["LOG_LEVELS", "DagitService", "WebserverSettings"]
@@ -90,14 +74,9 @@ class DagitService(Construct):
     """Webserver Deployment ``<fullname>-dagster-webserver`` and its Service.
 
     Args:
-        instance: the Dagster instance (mounted, and its env set).
+        instance: the Dagster instance the webserver loads (its pods are built from it).
         workspace: the workspace ConfigMap (mounted at ``/dagster-workspace/``).
-        env_config_map: loaded with ``envFrom``. @default none
-        service_account_name: of the pods (they may launch runs). @default none
         settings: @default :class:`WebserverSettings`
-        db_wait_image: image with ``pg_isready`` for the wait-for-database init container;
-            ``None`` skips the wait. @default the pinned ``postgres`` image
-        image_pull_secrets: @default none
 
     Attributes:
         service_name / port: the webserver Service.
@@ -111,17 +90,13 @@ class DagitService(Construct):
         scope: Construct,
         id: str,
         *,
-        release: Release = DEFAULT_RELEASE,
-        instance: InstanceConfigMap,
+        instance: DagsterInstance,
         workspace: WorkspaceConfigMap,
-        env_config_map: EnvConfigMap | None = None,
-        service_account_name: str | None = None,
         settings: WebserverSettings | None = None,
-        db_wait_image: Image | None = None,
-        image_pull_secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         s = settings if settings is not None else WebserverSettings()
+        release = instance.release
         self.settings = s
         self.port = s.port
         # Non-root (hardened) cannot bind a port below 1024: the container listens on 8080 and
@@ -131,12 +106,9 @@ class DagitService(Construct):
         self.service_name = release.webserver
         self.read_only_service_name = release.webserver_read_only if s.read_only else None
         self.pod_selectors: list[dict[str, str]] = []
-        wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
-        self._add(release, instance, workspace, env_config_map, service_account_name, wait_image,
-                  image_pull_secrets, read_only=False)
+        self._add(instance, workspace, read_only=False)
         if s.read_only:
-            self._add(release, instance, workspace, env_config_map, service_account_name, wait_image,
-                      image_pull_secrets, read_only=True)
+            self._add(instance, workspace, read_only=True)
 
     def command(self, workspace: WorkspaceConfigMap, *, read_only: bool = False) -> list[str]:
         s = self.settings
@@ -155,25 +127,24 @@ class DagitService(Construct):
             command.append("--read-only")
         return command
 
-    def _add(self, release: Release, instance: InstanceConfigMap, workspace: WorkspaceConfigMap,
-             env_config_map: EnvConfigMap | None, service_account_name: str | None, wait_image: Image,
-             image_pull_secrets: Sequence[str], *, read_only: bool) -> None:
+    def _add(self, instance: DagsterInstance, workspace: WorkspaceConfigMap, *, read_only: bool) -> None:
         s = self.settings
+        release = instance.release
         component = f"{_COMPONENT}-read-only" if read_only else _COMPONENT
         name = release.webserver_read_only if read_only else release.webserver
         suffix = "-read-only" if read_only else ""
         selector = release.selector(component)
         self.pod_selectors.append(selector)
         labels = release.labels(component)
-        container = build_container(
+        container = dagster_container(
+            instance,
+            component="webserver",
             name="dagster",
             image=s.image,
             options=s.options,
             command=self.command(workspace, read_only=read_only),
-            env=instance.pod_env(),
-            env_from=system_env_from(instance, env_config_map),
             ports=[{"name": "http", "containerPort": self.container_port, "protocol": "TCP"}],
-            volume_mounts=[instance.volume_mount(), workspace_mount()],
+            volume_mounts=[workspace_mount()],
             readiness_probe={
                 "httpGet": {"path": f"{self.path_prefix}/server_info", "port": "http"},
                 "periodSeconds": 20, "timeoutSeconds": 10, "successThreshold": 1, "failureThreshold": 3,
@@ -183,15 +154,10 @@ class DagitService(Construct):
                 "initialDelaySeconds": 30, "periodSeconds": 20, "timeoutSeconds": 10, "failureThreshold": 6,
             },
         )
-        template = build_pod_template(
-            selector=selector, options=s.options, containers=[container],
-            init_containers=[db_wait_container(instance, wait_image, s.options)],
-            volumes=[instance.volume(), workspace_volume(workspace.name)],
-            service_account_name=service_account_name, automount_service_account_token=True,
-            image_pull_secrets=image_pull_secrets,
-            # It launches runs (without a queued coordinator) and terminates them.
-            needs=dagster_needs(instance.dagster_home, api_access=True, listen_port=self.container_port),
-        )
+        # It launches runs (without a queued coordinator) and terminates them.
+        template = dagster_pod_template(instance, selector=selector, options=s.options, containers=[container],
+                                        volumes=[workspace_volume(workspace.name)],
+                                        listen_port=self.container_port)
         add_deployment(self, f"deployment{suffix}", name=name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)
         add_service(self, f"service{suffix}", name=name, labels=labels, selector=selector,

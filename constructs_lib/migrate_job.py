@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from ._dagster_pod import dagster_needs, db_wait_container, system_env_from
+from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import manifest
-from .env_config_map import EnvConfigMap
+from .dagster_instance import DagsterInstance
 from .errors import check_non_negative_int
-from .images import Image, default_celery_k8s_image, default_postgres_image
-from .instance_config_map import InstanceConfigMap
-from .naming import DEFAULT_RELEASE, Release
-from .workload import WorkloadOptions, build_container, build_pod_template
+from .images import Image, default_celery_k8s_image
+from .naming import with_content_hash
+from .workload import WorkloadOptions
 
 __all__ = ["MigrateJob", "MigrateSettings"]
 
@@ -28,14 +26,14 @@ class MigrateSettings:
     Args:
         image: @default ``docker.io/dagster/dagster-celery-k8s`` at the pinned version
         backoff_limit: retries of the Job. @default 3
-        ttl_seconds_after_finished: delete the finished Job after this long, so the next
-            ``kubectl apply`` runs it again (Jobs are immutable). @default none (kept)
+        ttl_seconds_after_finished: delete the finished Job after this long; ``None`` keeps
+            it (GitOps tools that re-create deleted objects: see the README). @default 86400
         options: workload settings. @default none
     """
 
     image: Image = field(default_factory=default_celery_k8s_image)
     backoff_limit: int = 3
-    ttl_seconds_after_finished: int | None = None
+    ttl_seconds_after_finished: int | None = 86400
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -46,11 +44,17 @@ class MigrateSettings:
 
 
 class MigrateJob(Construct):
-    """Job ``<fullname>-instance-migrate``.
+    """Job ``<fullname>-instance-migrate-<hash>``.
+
+    The name ends in a hash of the Job's spec: a Job's pod template is immutable, so a changed
+    Job (a new image, say) is a new Job that ``kubectl apply`` creates and runs, while an
+    unchanged one is left as it is. The name stays within 63 characters for long release names.
 
     Args:
-        service_account_name: the pods' ServiceAccount: the run launcher the instance builds
-            reads its token. @default none
+        instance: the Dagster instance whose storage is migrated (the pod is built from it;
+            ``dagster instance migrate`` loads the whole instance, run launcher included, and
+            the K8s launchers read the in-cluster ServiceAccount token when they are built).
+        settings: @default :class:`MigrateSettings`
 
     Attributes:
         job_name, pod_selector.
@@ -61,41 +65,27 @@ class MigrateJob(Construct):
         scope: Construct,
         id: str,
         *,
-        release: Release = DEFAULT_RELEASE,
-        instance: InstanceConfigMap,
-        env_config_map: EnvConfigMap | None = None,
-        service_account_name: str | None = None,
+        instance: DagsterInstance,
         settings: MigrateSettings | None = None,
-        db_wait_image: Image | None = None,
-        image_pull_secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         s = settings if settings is not None else MigrateSettings()
-        self.job_name = release.migrate_job
+        release = instance.release
         self.pod_selector = release.selector(_COMPONENT)
-        container = build_container(
+        container = dagster_container(
+            instance,
+            component="webserver",
             name="dagster-instance-migrate",
             image=s.image,
             options=s.options,
             command=["dagster", "instance", "migrate"],
-            env=instance.pod_env(),
-            env_from=system_env_from(instance, env_config_map),
-            volume_mounts=[instance.volume_mount()],
         )
-        wait_image = db_wait_image if db_wait_image is not None else default_postgres_image()
-        template = build_pod_template(
-            selector=self.pod_selector, options=s.options, containers=[container],
-            init_containers=[db_wait_container(instance, wait_image, s.options)],
-            volumes=[instance.volume()],
-            # `dagster instance migrate` loads the whole instance, run launcher included, and the
-            # K8s launchers read the in-cluster ServiceAccount token when they are built.
-            service_account_name=service_account_name, automount_service_account_token=True,
-            restart_policy="Never", image_pull_secrets=image_pull_secrets,
-            needs=dagster_needs(instance.dagster_home, api_access=True),
-        )
+        template = dagster_pod_template(instance, selector=self.pod_selector, options=s.options,
+                                        containers=[container], restart_policy="Never")
         spec = {"backoffLimit": s.backoff_limit, "template": template}
         if s.ttl_seconds_after_finished is not None:
             spec["ttlSecondsAfterFinished"] = s.ttl_seconds_after_finished
+        self.job_name = with_content_hash(release.migrate_job, spec)
         manifest(self, "job", "Job", name=self.job_name,
                  labels={**release.labels(_COMPONENT), **s.options.workload_labels},
                  annotations=s.options.workload_annotations or None, body={"spec": spec})

@@ -6,15 +6,25 @@ team moving from ``helm install dagster dagster/dagster`` keeps its object names
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import check_dns1123_label
 from .images import DAGSTER_VERSION
 
-__all__ = ["DEFAULT_RELEASE", "Release"]
+__all__ = ["DEFAULT_RELEASE", "Release", "with_content_hash"]
 
 _CHART = "dagster"
 _USER_CODE_CHART = "dagster-user-deployments"
+
+
+def with_content_hash(name: str, content: Any, *, length: int = 8) -> str:
+    """``name-<hash>``: ``length`` hex digits of the SHA-256 of ``content`` (canonical JSON),
+    ``name`` shortened so the result stays a 63-character DNS-1123 label."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return f"{name[:63 - 1 - length].rstrip('-')}-{digest[:length]}"
 
 
 def _fullname(release: str, chart: str) -> str:
@@ -131,7 +141,8 @@ class Release:
 
     @property
     def migrate_job(self) -> str:
-        """``<webserver>-instance-migrate``, as the chart names it."""
+        """``<webserver>-instance-migrate``, as the chart names it; :class:`MigrateJob` appends a
+        hash of its spec."""
         return self._r("dagster-webserver-instance-migrate")
 
     @property

@@ -13,7 +13,7 @@ from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
 from .daemon import DaemonSettings, DagsterDaemon
 from .dagit_service import DagitService, WebserverSettings
-from .env_config_map import EnvConfigMap
+from .dagster_instance import DEFAULT_COMPONENTS, DagsterInstance
 from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_str_mapping, check_unique
 from .flower import FlowerService, FlowerSettings
 from .images import Image, default_postgres_image, default_user_code_image
@@ -27,7 +27,7 @@ from .instance_config import (
     QueuedRunCoordinator,
     RunLauncher,
 )
-from .instance_config_map import DEFAULT_DAGSTER_HOME, PIPELINE_RUN_ENV_CONFIGMAP_ENV, InstanceConfigMap
+from .instance_config_map import DEFAULT_DAGSTER_HOME
 from .migrate_job import MigrateJob, MigrateSettings
 from .naming import Release
 from .network_policies import KEDA_OPERATOR_PEER, RUN_POD_SELECTOR, NetworkPolicies, NetworkPolicySettings, Peer
@@ -203,9 +203,10 @@ class DagsterChart(RenderedChart):
     """The Dagster system as one cdk8s Chart.
 
     Attributes (each the construct that deploys it, or ``None`` when not deployed):
-        rbac, user_code_rbac, postgresql, broker, celery_secret, instance, env_config_maps,
-        code_locations, workspace, webserver, daemon, celery_workers, flower, migrate, ingress,
-        network_policies, pod_disruption_budgets.
+        rbac, user_code_rbac, postgresql, broker, celery_secret, instance (the
+        :class:`DagsterInstance` every Dagster pod is built from), env_config_maps, code_locations,
+        workspace, webserver, daemon, celery_workers, flower, migrate, ingress, network_policies,
+        pod_disruption_budgets.
     """
 
     @builds_chart
@@ -217,14 +218,12 @@ class DagsterChart(RenderedChart):
         pull = tuple(c.image_pull_secrets)
 
         self.rbac: RunLauncherRbac | None = None
-        service_account = c.rbac.service_account_name
         if c.rbac.create or c.rbac.create_service_account:
             self.rbac = RunLauncherRbac(
                 self, "rbac", release=r, service_account_name=c.rbac.service_account_name,
                 create_service_account=c.rbac.create_service_account, create_role=c.rbac.create,
                 service_account_annotations=c.rbac.service_account_annotations,
                 job_namespace=getattr(c.run_launcher, "job_namespace", None))
-            service_account = self.rbac.service_account_name
 
         self.postgresql: PostgreSql | ExternalPostgreSql
         if isinstance(c.postgresql, PostgreSqlSettings):
@@ -249,35 +248,17 @@ class DagsterChart(RenderedChart):
             self.celery_secret = CeleryConfigSecret(self, "celery-config", release=r, broker=connection,
                                                     existing_secret_name=c.celery_config_secret_name)
 
-        self.instance = InstanceConfigMap(
-            self, "instance", release=r, postgres=postgres, run_launcher=c.run_launcher,
-            settings=c.instance, dagster_home=c.dagster_home, namespace=c.job_namespace,
-            service_account_name=service_account, celery_secret=self.celery_secret,
-            run_image_pull_policy=c.pipeline_run_image.pull_policy, image_pull_secrets=pull)
-
-        base_env = {
-            "DAGSTER_HOME": self.instance.dagster_home,
-            "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE": self.instance.job_namespace,
-            PIPELINE_RUN_ENV_CONFIGMAP_ENV: r.env_config_map("pipeline"),
-            "DAGSTER_K8S_PIPELINE_RUN_IMAGE": c.pipeline_run_image.ref,
-            "DAGSTER_K8S_PIPELINE_RUN_IMAGE_PULL_POLICY": c.pipeline_run_image.pull_policy,
-        }
-        extra_env = {"pipeline": c.pipeline_run_env, "celery-worker": c.celery_workers.env}
-        components = ["webserver", "daemon", "pipeline"] if c.daemon is not None else ["webserver", "pipeline"]
-        if c.uses_celery:
-            components.append("celery-worker")
-        if c.flower is not None:
-            components.append("flower")
-        self.env_config_maps = {
-            name: EnvConfigMap(self, f"{name}-env", name=r.env_config_map(name), labels=r.labels(),
-                               data={**base_env, **extra_env.get(name, {})})
-            for name in components
-        }
+        self.instance = DagsterInstance(
+            self, "instance", release=r, postgres=postgres, run_launcher=c.run_launcher, settings=c.instance,
+            dagster_home=c.dagster_home, job_namespace=c.job_namespace, rbac=self.rbac,
+            service_account_name=None if self.rbac is not None else c.rbac.service_account_name,
+            celery_secret=self.celery_secret, pipeline_run_image=c.pipeline_run_image,
+            pipeline_run_env=c.pipeline_run_env, db_wait_image=c.db_wait_image, image_pull_secrets=pull,
+            components=DEFAULT_COMPONENTS if c.daemon is not None else ("webserver", "pipeline"))
 
         self.user_code_rbac: RunLauncherRbac | None = None
         self.code_locations: list[UserCodeDeployment] = []
         if c.code_locations:
-            location_sa = service_account
             if c.rbac.create or c.rbac.create_service_account:
                 self.user_code_rbac = RunLauncherRbac(
                     self, "user-code-rbac", release=r, service_account_name=r.user_code_service_account,
@@ -285,19 +266,10 @@ class DagsterChart(RenderedChart):
                     role_name=r.user_code_role, role_binding_name=r.user_code_role_binding,
                     labels=r.labels(app="dagster-user-deployments"),
                     job_namespace=getattr(c.run_launcher, "job_namespace", None))
-                location_sa = self.user_code_rbac.service_account_name
-            shared_env = EnvConfigMap(self, "user-code-shared-env", name=r.user_code_shared_env_config_map,
-                                      labels=r.labels(app="dagster-user-deployments"),
-                                      data={k: base_env[k] for k in ("DAGSTER_HOME",
-                                                                     "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE",
-                                                                     PIPELINE_RUN_ENV_CONFIGMAP_ENV)})
             for location in c.code_locations:
                 self.code_locations.append(UserCodeDeployment(
-                    self, f"code-location-{location.name}", release=r, settings=location, postgres=postgres,
-                    shared_env_config_map=shared_env,
-                    celery_secret_name=self.celery_secret.name if self.celery_secret else None,
-                    service_account_name=location_sa, job_namespace=self.instance.job_namespace,
-                    image_pull_secrets=pull, dagster_home=self.instance.dagster_home))
+                    self, f"code-location-{location.name}", instance=self.instance, settings=location,
+                    service_account_name=self.user_code_rbac.service_account_name if self.user_code_rbac else None))
 
         self.workspace = WorkspaceConfigMap(
             self, "workspace", release=r,
@@ -306,36 +278,29 @@ class DagsterChart(RenderedChart):
                 else [d.grpc_location for d in self.code_locations]),
             external_config_map=c.external_workspace_config_map)
 
-        common = {"release": r, "instance": self.instance, "service_account_name": service_account,
-                  "db_wait_image": c.db_wait_image, "image_pull_secrets": pull}
-        self.webserver = DagitService(self, "webserver", workspace=self.workspace,
-                                      env_config_map=self.env_config_maps["webserver"], settings=c.webserver,
-                                      **common)  # type: ignore[arg-type]
+        self.webserver = DagitService(self, "webserver", instance=self.instance, workspace=self.workspace,
+                                      settings=c.webserver)
         self.daemon: DagsterDaemon | None = None
         if c.daemon is not None:
-            self.daemon = DagsterDaemon(self, "daemon", workspace=self.workspace,
-                                        env_config_map=self.env_config_maps["daemon"], settings=c.daemon,
-                                        **common)  # type: ignore[arg-type]
+            self.daemon = DagsterDaemon(self, "daemon", instance=self.instance, workspace=self.workspace,
+                                        settings=c.daemon)
         self.celery_workers: CeleryWorkerPool | None = None
         self.flower: FlowerService | None = None
         if self.celery_secret is not None:
-            self.celery_workers = CeleryWorkerPool(
-                self, "celery-workers", env_config_map=self.env_config_maps["celery-worker"],
-                settings=c.celery_workers, **common)  # type: ignore[arg-type]
+            self.celery_workers = CeleryWorkerPool(self, "celery-workers", instance=self.instance,
+                                                   settings=c.celery_workers)
             if c.flower is not None:
                 self.flower = FlowerService(self, "flower", release=r, celery_secret=self.celery_secret,
-                                            env_config_map=self.env_config_maps["flower"], settings=c.flower,
-                                            image_pull_secrets=pull)
+                                            env_config_map=self.instance.env_config_map("flower"),
+                                            settings=c.flower, image_pull_secrets=pull)
         self.migrate: MigrateJob | None = None
         if c.migrate is not None:
-            self.migrate = MigrateJob(self, "migrate", release=r, instance=self.instance,
-                                      env_config_map=self.env_config_maps["webserver"], settings=c.migrate,
-                                      service_account_name=service_account,
-                                      db_wait_image=c.db_wait_image, image_pull_secrets=pull)
+            self.migrate = MigrateJob(self, "migrate", instance=self.instance, settings=c.migrate)
         self.ingress: DagsterIngress | None = None
         if c.ingress is not None:
             self.ingress = DagsterIngress(self, "ingress", release=r, webserver=self.webserver,
                                           flower=self.flower, settings=c.ingress)
+        self.env_config_maps = self.instance.env_config_maps
         self.network_policies: NetworkPolicies | None = None
         if c.network_policies.enabled:
             self.network_policies = NetworkPolicies(self, "network-policies", release=r,

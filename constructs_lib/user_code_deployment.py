@@ -9,22 +9,19 @@ from typing import Any
 
 from constructs import Construct
 
-from ._dagster_pod import dagster_needs
+from ._dagster_pod import dagster_pod_template
 from ._manifest import Json
 from .apiserver import check_blocks
-from .connections import PostgresConnection
+from .dagster_instance import DagsterInstance
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_one_of, check_port
 from .images import Image, default_user_code_image
-from .instance_config_map import DEFAULT_DAGSTER_HOME
-from .naming import DEFAULT_RELEASE, Release
 from .workload import (
     SERVICE_TYPES,
     WorkloadOptions,
     add_deployment,
     add_service,
     build_container,
-    build_pod_template,
     env_from_config_map,
     env_from_secret,
     env_value,
@@ -104,18 +101,15 @@ class UserCodeDeployment(Construct):
     """A code location's gRPC server.
 
     Args:
+        instance: the Dagster instance the location serves: its pods load the instance's
+            shared code-location env ConfigMap (``DAGSTER_HOME``, the runs' namespace), the
+            database password and the Celery Secret (if any), and its launched runs go to the
+            instance's job namespace.
         settings: the location.
-        postgres: gives the server ``DAGSTER_PG_PASSWORD``. @default none
-        shared_env_config_map: env ConfigMap shared by all locations. @default none
-        celery_secret_name: the Celery config Secret, loaded if present. @default none
-        service_account_name: of the pods and of the runs they launch. @default none
-        job_namespace: namespace of launched runs. @default ``default``
-        image_pull_secrets: @default none
-        dagster_home: ``DAGSTER_HOME`` of the server (writable under the hardened profile).
-            @default ``/opt/dagster/dagster_home``
+        service_account_name: of the pods and of the runs they launch. @default the instance's
 
     Attributes:
-        deployment_name, service_name, port, env_config_map, grpc_location, pod_selector.
+        deployment_name, service_name, port, env_config_map, shared_env_config_map, grpc_location, pod_selector.
     """
 
     def __init__(
@@ -123,18 +117,16 @@ class UserCodeDeployment(Construct):
         scope: Construct,
         id: str,
         *,
-        release: Release = DEFAULT_RELEASE,
+        instance: DagsterInstance,
         settings: CodeLocationSettings,
-        postgres: PostgresConnection | None = None,
-        shared_env_config_map: EnvConfigMap | None = None,
-        celery_secret_name: str | None = None,
         service_account_name: str | None = None,
-        job_namespace: str = "default",
-        image_pull_secrets: Sequence[str] = (),
-        dagster_home: str = DEFAULT_DAGSTER_HOME,
     ) -> None:
+        # The shared env ConfigMap is written once per instance, next to its first location.
+        self.shared_env_config_map = instance.user_code_env_config_map(scope)
         super().__init__(scope, id)
         s = settings
+        release = instance.release
+        service_account = service_account_name or instance.service_account_name
         self.deployment_name = release.user_code_deployment(s.name)
         self.service_name = s.name
         self.port = s.port
@@ -144,21 +136,19 @@ class UserCodeDeployment(Construct):
         labels = release.labels(_COMPONENT, app=_APP, deployment=s.name)
         self.env_config_map = EnvConfigMap(self, "env", name=release.user_code_env_config_map(s.name),
                                            data=s.env, labels=labels)
-        env: list[Json] = [env_value("DAGSTER_CURRENT_IMAGE", s.image.ref)]
-        if postgres is not None:
-            env.append(postgres.password_env())
+        env: list[Json] = [env_value("DAGSTER_CURRENT_IMAGE", s.image.ref), *instance.pod_env()]
         if s.include_config_in_launched_runs:
             # `dagster api grpc` reads it through the CLI's env prefix, `dagster code-server start`
             # through its option's own variable (the chart sets the same two).
             env.append(env_value("DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT" if s.code_server_args is None
                                  else "DAGSTER_CONTAINER_CONTEXT",
-                                 json.dumps(self._container_context(s, service_account_name, job_namespace,
-                                                                    image_pull_secrets),
+                                 json.dumps(self._container_context(s, service_account, instance.job_namespace,
+                                                                    instance.image_pull_secrets),
                                             sort_keys=True, separators=(",", ":"))))
-        env_from = [env_from_config_map(shared_env_config_map.name)] if shared_env_config_map else []
-        env_from.append(env_from_config_map(self.env_config_map.name))
-        if celery_secret_name:
-            env_from.append(env_from_secret(celery_secret_name, optional=True))
+        env_from = [env_from_config_map(self.shared_env_config_map.name),
+                    env_from_config_map(self.env_config_map.name)]
+        if instance.celery_secret is not None:
+            env_from.append(env_from_secret(instance.celery_secret.name, optional=True))
         container = build_container(
             name="dagster-user-deployments",
             image=s.image,
@@ -178,14 +168,12 @@ class UserCodeDeployment(Construct):
                 "initialDelaySeconds": 30, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 6,
             },
         )
-        template = build_pod_template(selector=selector, options=s.options,
-                                      containers=[container, *(dict(c) for c in s.sidecar_containers)],
-                                      init_containers=[dict(c) for c in s.init_containers],
-                                      service_account_name=service_account_name,
-                                      automount_service_account_token=True,
-                                      image_pull_secrets=image_pull_secrets,
-                                      # The gRPC server serves code; it does not call the Kubernetes API.
-                                      needs=dagster_needs(dagster_home, api_access=False))
+        template = dagster_pod_template(instance, selector=selector, options=s.options,
+                                        containers=[container, *(dict(c) for c in s.sidecar_containers)],
+                                        init_containers=[dict(c) for c in s.init_containers],
+                                        loads_instance=False, service_account_name=service_account,
+                                        # The gRPC server serves code; it does not call the Kubernetes API.
+                                        api_access=False)
         add_deployment(self, "deployment", name=self.deployment_name, labels=labels, selector=selector,
                        replicas=s.replicas, template=template, options=s.options)
         add_service(self, "service", name=self.service_name, labels=labels, selector=selector,

@@ -28,6 +28,7 @@ __all__ = [
     "SecretKeyRef",
     "WorkloadOptions",
     "build_container",
+    "build_init_container",
     "build_pod_template",
     "env_from_config_map",
     "env_from_secret",
@@ -340,12 +341,14 @@ def wait_for_tcp_container(
         f"            print(f'waiting for {what} {{host}}:{{port}}: {{exc}}', flush=True)\n"
         "            time.sleep(2)\n"
     )
-    container: Json = {
-        "name": name,
-        "image": image.ref,
-        "imagePullPolicy": image.pull_policy,
-        "command": ["python", "-c", script],
-    }
+    return build_init_container(name=name, image=image, command=["python", "-c", script], options=options)
+
+
+def build_init_container(*, name: str, image: Image, command: Sequence[str], options: WorkloadOptions) -> Json:
+    """An init container a construct adds (a wait-for): the one place such containers are
+    finished with the workload's init resources and container security context."""
+    container: Json = {"name": name, "image": image.ref, "imagePullPolicy": image.pull_policy,
+                       "command": list(command)}
     if options.init_container_resources:
         container["resources"] = dict(options.init_container_resources)
     if options.security_context:

@@ -365,7 +365,9 @@ def compare(chart: Iterable[Rendered], ours: Iterable[Manifest], namespace: str)
     shallow = {(r.obj["kind"], r.obj["metadata"]["name"]) for r in chart
                if r.from_bitnami_subchart and r.obj["kind"] != "Service"}
     ref = {(o["kind"], o["metadata"]["name"]): o for o in chart_objs}
-    out = {(o["kind"], o["metadata"]["name"]): o for o in ours}
+    # The library's migrate Job ends in a hash of its spec (so a changed Job can be applied).
+    out = {(o["kind"], re.sub(r"(-instance-migrate)-[0-9a-f]{8}$", r"\1", o["metadata"]["name"])
+            if o["kind"] == "Job" else o["metadata"]["name"]): o for o in ours}
     chart_pods, our_pods = _workloads(chart_objs), _workloads(ours)
     diffs: list[Difference] = []
     for key in sorted(set(ref) | set(out)):

@@ -33,6 +33,13 @@ from .validation.variants import variant_config, variant_objects
 Check = Callable[[list[Manifest]], list[str]]
 
 
+def migrate_job_name(objects: list[Manifest]) -> str:
+    """The migrate Job's name (it ends in a hash of its spec)."""
+    (name,) = [o["metadata"]["name"] for o in objects if o["kind"] == "Job"]
+    assert name.startswith("dagster-dagster-webserver-instance-migrate-")
+    return str(name)
+
+
 def externals_of(variant: str) -> Externals:
     return declared_externals(variant_config(variant))
 
@@ -143,12 +150,12 @@ def test_selector_matching_another_workloads_pods() -> None:
 
 def test_service_selecting_several_workloads() -> None:
     objects = variant_objects("k8s")
+    migrate = migrate_job_name(objects)
     del obj(objects, "Service", "dagster-dagster-webserver")["spec"]["selector"]["component"]
     assert check_service_selectors(objects) == [
         "Service/dagster-dagster-webserver: selector {'app.kubernetes.io/name': 'dagster', "
         "'app.kubernetes.io/instance': 'dagster'} selects 4 workloads (StatefulSet/dagster-postgresql, "
-        "Deployment/dagster-dagster-webserver, Deployment/dagster-daemon, "
-        "Job/dagster-dagster-webserver-instance-migrate), "
+        f"Deployment/dagster-dagster-webserver, Deployment/dagster-daemon, Job/{migrate}), "
         "expected exactly one"]
 
 
@@ -175,6 +182,7 @@ def test_ingress_backend_that_is_not_a_service() -> None:
 def test_reference_to_a_missing_secret_configmap_serviceaccount_and_claim() -> None:
     variant = "celery-rabbitmq"
     objects = variant_objects(variant)
+    migrate = migrate_job_name(objects)
     webserver = main_container(objects, "Deployment", "dagster-dagster-webserver")
     webserver["env"][0]["valueFrom"]["secretKeyRef"]["name"] = "dagster-postgresql-secrt"
     objects = [o for o in objects if (o["kind"], o["metadata"]["name"]) not in {
@@ -196,8 +204,7 @@ def test_reference_to_a_missing_secret_configmap_serviceaccount_and_claim() -> N
         f"Deployment/dagster-flower: volume 'cache' refers to PersistentVolumeClaim 'flower-cache', {missing}",
         "Deployment/dagster-flower container 'flower': volumeMount 'cahce' is neither a volume nor a "
         "volumeClaimTemplate of the pod",
-        f"Job/dagster-dagster-webserver-instance-migrate: serviceAccountName refers to ServiceAccount 'dagster', "
-        f"{missing}",
+        f"Job/{migrate}: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
         f"Job/run-of-run-launcher: serviceAccountName refers to ServiceAccount 'dagster', {missing}",
     ]
 

@@ -16,12 +16,12 @@ from constructs_lib import (
     ConfigError,
     DagitService,
     DagsterChart,
+    DagsterInstance,
     DagsterSystemConfig,
     ExternalPostgreSqlSettings,
     FlowerSettings,
     Image,
     IngressRoute,
-    InstanceConfigMap,
     InstanceSettings,
     K8sRunLauncher,
     PostgresConnection,
@@ -43,7 +43,7 @@ def _pod_with(options: WorkloadOptions) -> None:
     app = cdk8s.Testing.app()
     chart = cdk8s.Chart(app, "t")
     pg = PostgresConnection(host="db", database="d", username="u", password_secret=SecretKeyRef(name="s", key="k"))
-    instance = InstanceConfigMap(chart, "i", postgres=pg, run_launcher=K8sRunLauncher())
+    instance = DagsterInstance(chart, "i", postgres=pg, run_launcher=K8sRunLauncher())
     DagitService(
         chart,
         "w",

@@ -208,7 +208,8 @@ def test_a_tuned_values_file() -> None:
     service = find(objects, "Service", "dagster-dagster-webserver")
     assert service["spec"]["type"] == "LoadBalancer" and service["metadata"]["annotations"] == {"a": "b"}
     find(objects, "Deployment", "dagster-dagster-webserver-read-only")
-    find(objects, "Job", "dagster-dagster-webserver-instance-migrate")
+    assert [o["metadata"]["name"][:-9] for o in objects if o["kind"] == "Job"] == [
+        "dagster-dagster-webserver-instance-migrate"]
     instance = yaml.safe_load(find(objects, "ConfigMap", "prod-instance")["data"]["dagster.yaml"])
     assert instance["compute_logs"]["class"] == "S3ComputeLogManager"
     assert instance["compute_logs"]["config"] == {"bucket": "logs", "prefix": "runs", "region": "eu-west-1"}

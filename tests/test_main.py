@@ -52,7 +52,19 @@ def test_default_run_writes_the_default_system_to_dist(tmp_path: Path) -> None:
 def test_outdir_and_all_variants(tmp_path: Path) -> None:
     result = run_main("--all-variants", "--outdir", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{v}.k8s.yaml" for v in VARIANTS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".dagster-cdk8s-files",
+                                                                 *(f"{v}.k8s.yaml" for v in VARIANTS)])
+    assert "!!" not in result.stderr, "the Node end-of-life banner is silenced"
+
+
+def test_a_later_synth_removes_only_the_files_it_wrote_earlier(tmp_path: Path) -> None:
+    assert run_main("--all-variants", "--outdir", str(tmp_path)).returncode == 0
+    (tmp_path / "mine.k8s.yaml").write_text("kind: ConfigMap\n")
+    (tmp_path / "notes.txt").write_text("keep\n")
+    result = run_main("--outdir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dagster-cdk8s-files", "dagster.k8s.yaml",
+                                                          "mine.k8s.yaml", "notes.txt"]
 
 
 def test_demo_passwords_are_announced(tmp_path: Path) -> None:

@@ -29,11 +29,14 @@ from constructs_lib import (
     CeleryQueue,
     CeleryWorkersSettings,
     CodeLocationSettings,
+    DagsterInstance,
     DagsterSystemConfig,
     Image,
     K8sRunLauncher,
+    PostgresConnection,
     PostgreSqlSettings,
     RabbitMqSettings,
+    SecretKeyRef,
     UserCodeDeployment,
     WorkloadOptions,
 )
@@ -161,7 +164,15 @@ def location_objects(**settings: Any) -> list[Manifest]:
         name="my-code", image=Image(repository="r.example/code", tag="v1", pull_policy="Always"),
         options=LOCATION_OPTIONS, sidecar_containers=[SIDECAR], init_containers=[INIT], **settings)
     return synth_chart(lambda chart: UserCodeDeployment(
-        chart, "code", settings=location, service_account_name="sa", job_namespace="runs"), namespace="runs")
+        chart, "code", instance=runs_instance(chart), settings=location, service_account_name="sa"), namespace="runs")
+
+
+def runs_instance(chart: Any) -> DagsterInstance:
+    """A Dagster instance launching runs in namespace ``runs``."""
+    connection = PostgresConnection(host="db", database="d", username="u",
+                                    password_secret=SecretKeyRef(name="s", key="postgresql-password"))
+    return DagsterInstance(chart, "instance", postgres=connection, run_launcher=K8sRunLauncher(),
+                           job_namespace="runs")
 
 
 def test_container_context_carries_what_the_chart_passes() -> None:
@@ -182,7 +193,8 @@ def test_code_server_gets_its_container_context_in_the_variable_it_reads() -> No
 
 def test_minimal_container_context_is_unchanged() -> None:
     objects = synth_chart(lambda chart: UserCodeDeployment(
-        chart, "code", settings=CodeLocationSettings(name="plain", grpc_args=["-f", "/r.py"]), job_namespace="runs"))
+        chart, "code", instance=runs_instance(chart), settings=CodeLocationSettings(name="plain",
+                                                                                    grpc_args=["-f", "/r.py"])))
     context = json.loads(env_value(find(objects, "Deployment", "dagster-dagster-user-deployments-plain"),
                                    "DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT"))
     assert context == {"k8s": {

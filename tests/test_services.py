@@ -14,12 +14,12 @@ from constructs_lib import (
     ConfigError,
     DagitService,
     DagsterIngress,
+    DagsterInstance,
     ExternalPostgreSql,
     ExternalPostgreSqlSettings,
     FlowerService,
     IngressRoute,
     IngressSettings,
-    InstanceConfigMap,
     K8sRunLauncher,
     PostgreSql,
     PostgreSqlSettings,
@@ -214,7 +214,7 @@ def _ingress(
         from constructs_lib import PostgresConnection
 
         pg = PostgresConnection(host="db", database="d", username="u", password_secret=SecretKeyRef(name="s", key="k"))
-        instance = InstanceConfigMap(chart, "i", postgres=pg, run_launcher=K8sRunLauncher())
+        instance = DagsterInstance(chart, "i", postgres=pg, run_launcher=K8sRunLauncher())
         workspace = WorkspaceConfigMap(chart, "w")
         web = DagitService(chart, "web", instance=instance, workspace=workspace, settings=webserver)
         flower = None

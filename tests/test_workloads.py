@@ -19,15 +19,15 @@ from constructs_lib import (
     DaemonSettings,
     DagitService,
     DagsterDaemon,
-    EnvConfigMap,
+    DagsterInstance,
     FlowerService,
     GrpcLocation,
     Image,
-    InstanceConfigMap,
     K8sRunLauncher,
     MigrateJob,
     MigrateSettings,
     PostgresConnection,
+    Release,
     SecretKeyRef,
     UserCodeDeployment,
     WebserverSettings,
@@ -60,7 +60,7 @@ RW_MOUNTS = [{"name": "rw-opt-dagster-dagster-home", "mountPath": "/opt/dagster/
 class System:
     """The wiring a workload needs, built in a test chart."""
 
-    def __init__(self, chart: cdk8s.Chart, *, celery: bool = True) -> None:
+    def __init__(self, chart: cdk8s.Chart, *, celery: bool = True, job_namespace: str | None = None) -> None:
         self.celery_secret = (
             CeleryConfigSecret(
                 chart,
@@ -72,24 +72,23 @@ class System:
             if celery
             else None
         )
-        self.instance = InstanceConfigMap(
+        self.instance = DagsterInstance(
             chart,
             "instance",
             postgres=PG,
             celery_secret=self.celery_secret,
             run_launcher=None if celery else K8sRunLauncher(),
+            service_account_name="dagster",
+            job_namespace=job_namespace,
         )
         self.workspace = WorkspaceConfigMap(
             chart, "workspace", locations=[GrpcLocation(host="loc", port=3030, location_name="loc")]
         )
-        self.env = EnvConfigMap(
-            chart, "env", name="dagster-webserver-env", data={"DAGSTER_HOME": "/opt/dagster/dagster_home"}
-        )
 
 
-def synth_with(build: Any, *, celery: bool = True) -> list[Manifest]:
+def synth_with(build: Any, *, celery: bool = True, job_namespace: str | None = None) -> list[Manifest]:
     def outer(chart: cdk8s.Chart) -> None:
-        build(chart, System(chart, celery=celery))
+        build(chart, System(chart, celery=celery, job_namespace=job_namespace))
 
     return synth_chart(outer)
 
@@ -102,8 +101,6 @@ def test_webserver_deployment_and_service() -> None:
             "web",
             instance=s.instance,
             workspace=s.workspace,
-            env_config_map=s.env,
-            service_account_name="dagster",
         )
     )
     deployment = find(objects, "Deployment", "dagster-dagster-webserver")
@@ -251,8 +248,6 @@ def test_daemon() -> None:
             "daemon",
             instance=s.instance,
             workspace=s.workspace,
-            env_config_map=s.env,
-            service_account_name="dagster",
             settings=DaemonSettings(heartbeat_tolerance=600),
         )
     )
@@ -293,7 +288,6 @@ def test_celery_worker_pool_one_deployment_and_config_per_queue() -> None:
             chart,
             "pool",
             instance=s.instance,
-            service_account_name="dagster",
             settings=settings,
             config_source={"task_acks_late": True},
         )
@@ -397,14 +391,12 @@ def test_user_code_deployment() -> None:
         built["u"] = UserCodeDeployment(
             chart,
             "code",
+            instance=s.instance,
             settings=settings,
-            postgres=PG,
             service_account_name="sa",
-            celery_secret_name="dagster-celery-config-secret",
-            job_namespace="runs",
         )
 
-    objects = synth_with(build)
+    objects = synth_with(build, job_namespace="runs")
     deployment = find(objects, "Deployment", "dagster-dagster-user-deployments-my-code")
     main = container(deployment)
     assert main["args"] == ["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", "4000", "--module-name", "my_code"]
@@ -434,9 +426,9 @@ def test_user_code_deployment() -> None:
 
 def test_code_location_without_launched_run_config() -> None:
     settings = CodeLocationSettings(name="plain", grpc_args=[], include_config_in_launched_runs=False)
-    objects = synth_chart(lambda chart: UserCodeDeployment(chart, "code", settings=settings))
+    objects = synth_with(lambda chart, s: UserCodeDeployment(chart, "code", instance=s.instance, settings=settings))
     names = [e["name"] for e in container(find(objects, "Deployment", "dagster-dagster-user-deployments-plain"))["env"]]
-    assert names == ["DAGSTER_CURRENT_IMAGE"]
+    assert names == ["DAGSTER_CURRENT_IMAGE", "DAGSTER_PG_PASSWORD"]
 
 
 # ---- workspace, migrate ------------------------------------------------------------------------
@@ -476,7 +468,7 @@ def test_migrate_job() -> None:
             chart, "migrate", instance=s.instance, settings=MigrateSettings(ttl_seconds_after_finished=600)
         )
     )
-    job = find(objects, "Job", "dagster-dagster-webserver-instance-migrate")
+    (job,) = [o for o in objects if o["kind"] == "Job"]
     assert job["spec"]["ttlSecondsAfterFinished"] == 600
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     main = container(job)
@@ -484,3 +476,35 @@ def test_migrate_job() -> None:
     assert main["env"] == [PG_ENV]
     # The profile's writable directories first, then the instance file inside DAGSTER_HOME.
     assert main["volumeMounts"] == [*RW_MOUNTS, INSTANCE_MOUNT]
+
+
+def _migrate_job(settings: MigrateSettings | None = None, release: Release | None = None) -> Manifest:
+    def build(chart: cdk8s.Chart) -> None:
+        instance = DagsterInstance(chart, "instance", postgres=PG, run_launcher=K8sRunLauncher(),
+                                   release=release or Release())
+        MigrateJob(chart, "migrate", instance=instance, settings=settings)
+
+    (job,) = [o for o in synth_chart(build) if o["kind"] == "Job"]
+    return job
+
+
+def test_migrate_job_name_follows_its_spec() -> None:
+    """A Job's template is immutable: a changed migrate Job gets a new name (so `kubectl apply`
+    creates it), an unchanged one keeps its name; it is deleted a day after it finished."""
+    default = _migrate_job()
+    name = default["metadata"]["name"]
+    prefix = "dagster-dagster-webserver-instance-migrate-"
+    assert name.startswith(prefix) and len(name) == len(prefix) + 8
+    assert default["spec"]["ttlSecondsAfterFinished"] == 86400
+    assert _migrate_job()["metadata"]["name"] == name
+    other = _migrate_job(MigrateSettings(image=Image(repository="r.example/dagster", tag="v2")))
+    assert other["metadata"]["name"] != name
+    kept = _migrate_job(MigrateSettings(ttl_seconds_after_finished=None))
+    assert "ttlSecondsAfterFinished" not in kept["spec"] and kept["metadata"]["name"] != name
+
+
+def test_migrate_job_name_of_a_long_release_stays_a_label() -> None:
+    job = _migrate_job(release=Release(name="r" * 53))
+    name = job["metadata"]["name"]
+    assert len(name) <= 63 and name[-9] == "-" and not name[:-9].endswith("-")
+    assert name.startswith("r" * 40)

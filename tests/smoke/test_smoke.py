@@ -129,7 +129,8 @@ def graphql(system: SmokeSystem, query: str) -> Any:
 
 class TestBootedVariant:
     def test_migrate_job_migrates_the_database(self, system: SmokeSystem) -> None:
-        pod = system.ready(f"Job/{RELEASE.migrate_job}")  # raises unless every container exited 0
+        (job,) = [key for key in system.pods if key.startswith(f"Job/{RELEASE.migrate_job}-")]  # name-<spec hash>
+        pod = system.ready(job)  # raises unless every container exited 0
         container = pod.container()
         log = pod.log_path(container.name).read_text()
         marker = "Storage schema state after migration:"

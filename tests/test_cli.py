@@ -1,0 +1,119 @@
+"""Issue #9: the `dagster-cdk8s` console script, installed from a wheel into a fresh venv.
+
+One wheel and one venv serve every test of this module (about 30 s in all): the wheel is built
+from this checkout without network (`pip wheel --no-build-isolation`), installed without its
+dependencies into a new venv, and the dependencies are taken from the project's `.venv` through
+a `.pth` line (so the package itself comes from the wheel, not from the checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constructs_lib.cli import load_subcommands
+from constructs_lib.helm.schema import SCHEMA_PATH
+
+from .conftest import ROOT
+
+ENV = {k: v for k, v in os.environ.items() if k not in ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+                                                        "PYTHONPATH")}
+ENV.update({"CDK8S_CHECK_UPGRADE": "false", "DAGSTER_PG_PASSWORD": "a", "DAGSTER_RABBITMQ_PASSWORD": "b",
+            "DAGSTER_REDIS_PASSWORD": "c"})
+
+
+@pytest.fixture(scope="module")
+def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``dagster-cdk8s`` of a fresh venv the wheel is installed in."""
+    where = tmp_path_factory.mktemp("cli")
+    source = where / "source"  # a copy: the build writes build/ and *.egg-info next to pyproject.toml
+    shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "imports", source / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "--no-deps",
+                    "--wheel-dir", str(where / "wheel"), str(source)], check=True, capture_output=True, timeout=300)
+    (wheel,) = (where / "wheel").glob("dagster_cdk8s-*.whl")
+    venv = where / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "project-deps.pth").write_text(site.getsitepackages()[0] + "\n")
+    return venv / "bin" / "dagster-cdk8s"
+
+
+def run(script: Path, *args: str, cwd: Path | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(script), *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=300,
+                          check=False, input=stdin)
+
+
+def test_the_package_comes_from_the_wheel(script: Path) -> None:
+    python = script.parent / "python"
+    where = subprocess.run([str(python), "-c", "import constructs_lib; print(constructs_lib.__file__)"],
+                           env=ENV, cwd="/", capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(script.parent.parent)), where
+
+
+def test_help_lists_every_subcommand(script: Path) -> None:
+    result = run(script, "--help")
+    assert result.returncode == 0, result.stderr
+    for name in ("synth", "diff", "schema"):
+        assert name in load_subcommands() and name in result.stdout
+
+
+def test_synth_writes_the_system_without_the_node_banner(script: Path, tmp_path: Path) -> None:
+    result = run(script, "synth", "--variant", "k8s", "--release", "prod", "--outdir", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["out/dagster.k8s.yaml"]
+    assert "!!" not in result.stderr and "end-of-life" not in result.stderr
+    docs = list(yaml.safe_load_all((tmp_path / "out" / "dagster.k8s.yaml").read_text()))
+    assert ("Deployment", "prod-dagster-webserver") in {(d["kind"], d["metadata"]["name"]) for d in docs}
+    values = tmp_path / "values.yaml"
+    values.write_text("postgresql:\n  postgresqlPassword: pw\ndagsterWebserver:\n  replicaCont: 2\n")
+    bad = run(script, "synth", "-f", str(values), "--outdir", "bad", cwd=tmp_path)
+    assert bad.returncode == 2 and "dagsterWebserver.replicaCount" in bad.stderr, bad.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_schema_prints_the_committed_values_schema(script: Path) -> None:
+    result = run(script, "schema")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(SCHEMA_PATH.read_text())
+
+
+def test_diff_prints_per_object_what_changed(script: Path, tmp_path: Path) -> None:
+    assert run(script, "synth", "--variant", "k8s", "--outdir", "a", cwd=tmp_path).returncode == 0
+    assert run(script, "synth", "--variant", "k8s", "--namespace", "prod", "--outdir", "b",
+               cwd=tmp_path).returncode == 0
+    same = run(script, "diff", "a", "a/dagster.k8s.yaml", cwd=tmp_path)
+    assert (same.returncode, same.stdout) == (0, "0 changed, 0 added, 0 removed\n")
+    moved = run(script, "diff", "a", "b", cwd=tmp_path)
+    assert moved.returncode == 1
+    assert "- Deployment dagster-daemon (removed)" in moved.stdout
+    assert "+ Deployment prod/dagster-daemon (added)" in moved.stdout
+    inside = run(script, "diff", "--namespace", "prod", "a", "b", cwd=tmp_path)
+    assert inside.returncode == 1
+    assert "~ ConfigMap prod/dagster-webserver-env (changed)" in inside.stdout
+    assert '    data.DAGSTER_K8S_PIPELINE_RUN_NAMESPACE: "default" -> "prod"' in inside.stdout
+    ignored = run(script, "diff", "--namespace", "prod", "--ignore", "data*", "--ignore", "subjects", "a", "b",
+                  cwd=tmp_path)
+    assert "ConfigMap prod/dagster-webserver-env" not in ignored.stdout
+    helm_like = (tmp_path / "a" / "dagster.k8s.yaml").read_text().replace(
+        "replicas: 1", "replicas: 3", 1)
+    from_stdin = run(script, "diff", "a", "-", cwd=tmp_path, stdin=helm_like)
+    assert from_stdin.returncode == 1 and "spec.replicas: 1 -> 3" in from_stdin.stdout
+    broken = run(script, "diff", "a", "nowhere", cwd=tmp_path)
+    assert broken.returncode == 2 and "nowhere" in broken.stderr
