@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the smoke tests (tests/smoke/, pytest marker `smoke`) need: the RabbitMQ and
-# Redis servers (Debian packages), the PostgreSQL server binaries and .venv-dagster
+# Redis servers (Debian packages), the PostgreSQL server binaries, openssl and .venv-dagster
 # (scripts/dagster-venv.sh). Run it as root (CI does) before the tests; it is idempotent and
 # installs only what is missing.
 #
@@ -42,6 +42,7 @@ missing=()
 command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 find_pg_bin >/dev/null || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # the Kubernetes API stand-in's throwaway CA
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 else

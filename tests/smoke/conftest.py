@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, synth_variant
+from tests.conftest import ROOT, synth_config
 
 from .processes import SmokeError, namespaces_available
+from .runs import SCENARIO_TIMES, smoke_config, user_objects
 from .system import SmokeSystem, Tools, booted
 
 #: The variants the smoke tests boot (constructs_lib.VARIANTS names).
@@ -46,7 +47,7 @@ def smoke_tools() -> Tools:
     pg_bin = find_pg_bin()
     if pg_bin is None:
         missing.append("PostgreSQL server binaries (initdb, postgres)")
-    for tool in ("rabbitmq-server", "redis-server", "epmd", "pg_isready", "setpriv"):
+    for tool in ("rabbitmq-server", "redis-server", "epmd", "pg_isready", "setpriv", "openssl"):
         if shutil.which(tool) is None and not (pg_bin and (pg_bin / tool).exists()):
             missing.append(tool)
     if not namespaces_available():
@@ -61,13 +62,17 @@ def smoke_tools() -> Tools:
 TIMINGS: dict[str, dict[str, float]] = {}
 
 
-@pytest.fixture(scope="class", params=SMOKE_VARIANTS)
+@pytest.fixture(scope="session", params=SMOKE_VARIANTS)
 def system(request: pytest.FixtureRequest, smoke_tools: Tools) -> Iterator[SmokeSystem]:
-    """One booted variant, shared by a test class: its servers, migrate Job and Deployments."""
+    """One booted variant (:func:`.runs.smoke_config`, and the user's objects it names), shared by
+    every test of the session that uses it: its servers, migrate Job and Deployments, and the
+    Kubernetes API stand-in the runs go through. One variant is up at a time."""
     began = time.monotonic()
     booted_system: SmokeSystem | None = None
+    config = smoke_config(request.param)
     try:
-        with booted(synth_variant(request.param), name=request.param, tools=smoke_tools) as booted_system:
+        with booted([*synth_config(config), *user_objects(config)], name=request.param,
+                    tools=smoke_tools) as booted_system:
             TIMINGS[request.param] = {"boot": time.monotonic() - began, **booted_system.timings}
             yield booted_system
     except SmokeError as exc:
@@ -90,3 +95,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for variant, timings in TIMINGS.items():
         phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in timings.items())
         terminalreporter.write_line(f"smoke {variant}: {phases}")
+    for scenario, seconds in SCENARIO_TIMES.items():
+        terminalreporter.write_line(f"smoke run scenario {scenario}: {seconds:.1f}s")

@@ -3,13 +3,12 @@
 For each pod it does what a kubelet (plus the container runtime) does, in the same order:
 
 * checks the ServiceAccount and projects its token (``automountServiceAccountToken``, the
-  pod's setting over the ServiceAccount's) with stand-in contents (there is no API server).
-  The kubernetes client reads it at the fixed path
-  ``/var/run/secrets/kubernetes.io/serviceaccount``, so that one directory is not re-rooted
-  but bind-mounted (read-only) there in the pod's private mount namespace; a pod without the
-  automount gets an empty directory there, as in the cluster. ``KUBERNETES_SERVICE_HOST`` and
-  ``_PORT`` point at a loopback port nothing listens on: building a client works, calling the
-  API fails;
+  pod's setting over the ServiceAccount's): a token bound to the pod, issued by the Kubernetes
+  API stand-in (:mod:`.api_server`), with that server's CA and the namespace. The kubernetes
+  client reads them at the fixed path ``/var/run/secrets/kubernetes.io/serviceaccount``, so
+  that one directory is not re-rooted but bind-mounted (read-only) there in the pod's private
+  mount namespace; a pod without the automount gets an empty directory there, as in the
+  cluster. ``KUBERNETES_SERVICE_HOST`` and ``_PORT`` point at the stand-in;
 * materializes the volumes (ConfigMap and Secret keys, ``items``, ``subPath``, ``optional``;
   ``emptyDir`` and claims as directories) at their mount paths under the pod directory (see
   :mod:`.filesystem`), the addresses inside the files mapped by :mod:`.network`;
@@ -34,7 +33,6 @@ more than one replica per workload, ``downwardAPI`` volumes, ``resourceFieldRef`
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import shutil
@@ -46,7 +44,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnosis import explain
 from .filesystem import PodFilesystem
@@ -63,6 +61,9 @@ from .processes import (
     tail,
 )
 
+if TYPE_CHECKING:
+    from .api_server import KubeApi
+
 __all__ = [
     "SA_DIR",
     "Container",
@@ -77,6 +78,10 @@ __all__ = [
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 _SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+#: Env vars whose value describes the pods Dagster launches (a code location's container
+#: context), not this pod: passed as written, since the kubelet maps addresses and re-roots paths
+#: when it runs those pods (mapping them here would point a run at this pod's files).
+PASSED_AS_WRITTEN = frozenset({"DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT", "DAGSTER_CONTAINER_CONTEXT"})
 #: How often the harness re-runs a probe that has not passed yet (faster than periodSeconds).
 PROBE_INTERVAL = 1.0
 
@@ -189,16 +194,21 @@ def _pod_name(kind: str, name: str) -> str:
 
 
 class Node:
-    """The machine as one Kubernetes node: the cluster's objects, Service map, pods."""
+    """The machine as one Kubernetes node: the cluster's objects, Service map, pods.
+
+    With ``api`` (:class:`.api_server.KubeApi`) the ServiceAccount tokens it projects are that
+    API server's and ``KUBERNETES_SERVICE_HOST``/``_PORT`` reach it; without, they reach nothing."""
 
     def __init__(self, cluster: Cluster, root: Path, images: Mapping[str, ImageStandIn],
-                 allocator: PortAllocator) -> None:
+                 allocator: PortAllocator, api: KubeApi | None = None) -> None:
         self.cluster = cluster
         self.root = root
         self.images = images
         self.allocator = allocator
+        self.api = api
         self.pod_ports = PodPorts(allocator)
-        self.services = ServiceMap(cluster, self.pod_ports, api_server_port=allocator.allocate())
+        self.services = ServiceMap(cluster, self.pod_ports,
+                                   api_server_port=api.port if api is not None else allocator.allocate())
         self.pods: dict[str, Pod] = {}
         self._created_mount_points: list[Path] | None = None
         self._mount_points_lock = threading.Lock()
@@ -225,20 +235,20 @@ class Node:
             self.pods[key] = Pod(self, workload)
         return self.pods[key]
 
+    def job_pod(self, job: Manifest) -> Pod:
+        """The pod of a Job created through the API (stopped with the node)."""
+        pod = Pod(self, job)
+        with self._mount_points_lock:
+            self.pods[f"{pod.key}#{job['metadata'].get('uid', '')}"] = pod
+        return pod
+
     def stop(self) -> None:
+        if self.api is not None:
+            self.api.stop()
         for pod in reversed(list(self.pods.values())):
             pod.stop()
-        for directory in reversed(self._created_mount_points or []):
-            for _ in range(30):  # a mount namespace of a dying process may hold it for a moment
-                try:
-                    directory.rmdir()  # only if empty: another session may still use it
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError as exc:
-                    if exc.errno != errno.EBUSY:
-                        break
-                    time.sleep(0.1)
+        # The mount point the pods' ServiceAccount directories are bound on stays: another smoke
+        # session on this machine may be starting pods on it (removing it made theirs fail).
 
 
 class Pod:
@@ -384,8 +394,13 @@ class Pod:
         sa_dir = self._kubelet_dir / "serviceaccount"
         sa_dir.mkdir(parents=True, exist_ok=True)
         if self._automount_token():
-            (sa_dir / "token").write_text("smoke-test-stand-in-token (no API server)\n")
-            (sa_dir / "ca.crt").write_text("smoke-test stand-in CA: there is no API server\n")
+            api = self.node.api
+            if api is not None:  # a bound token of this pod, and the API server's CA
+                (sa_dir / "token").write_text(api.issue_token(self.name, self.service_account))
+                (sa_dir / "ca.crt").write_text(api.ca_pem)
+            else:
+                (sa_dir / "token").write_text("smoke-test-stand-in-token (no API server)\n")
+                (sa_dir / "ca.crt").write_text("smoke-test stand-in CA: there is no API server\n")
             (sa_dir / "namespace").write_text(self.node.cluster.namespace)
         self.binds = [(str(sa_dir), SA_DIR)]
 
@@ -493,6 +508,9 @@ class Pod:
         env.setdefault("PATH", ":".join([*image.bin_dirs, *_SYSTEM_PATH]))
         env["HOSTNAME"] = self.hostname
         for key, value in kube_env.items():
+            if key in PASSED_AS_WRITTEN:
+                env[key] = value
+                continue
             mapped = self.node.services.rewrite_value(value, f"{where}: env {key} ({origin[key]})")
             env[key] = self.fs.reroot_text(mapped)
         cwd = self.fs.path(spec.get("workingDir") or image.workdir)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .api_server import KubeApi
 from .images import image_stand_ins
 from .kubelet import Container, Node, Pod, PodFailed
 from .manifests import Cluster, Manifest
@@ -72,7 +73,10 @@ class SmokeSystem:
         self.timings: dict[str, float] = {}
         images = image_stand_ins(dagster_venv=tools.dagster_venv, pg_bin=tools.pg_bin, example_repo=tools.example_repo)
         try:
-            self.node = Node(self.cluster, self.root, images, PortAllocator())
+            allocator = PortAllocator()
+            self.api = KubeApi(namespace=self.cluster.namespace, port=allocator.allocate(), workdir=self.root / "api")
+            self.node = Node(self.cluster, self.root, images, allocator, api=self.api)
+            self.api.start(self.node)
             self.pods: dict[str, Pod] = {workload_key(w): self.node.pod(w) for w in self.cluster.workloads()}
         except BaseException:
             self.close()

@@ -10,6 +10,7 @@ import pytest
 from constructs_lib.naming import Release
 from tests.conftest import synth_variant
 
+from .api_server import KubeApi
 from .filesystem import PodFilesystem, reroot
 from .kubelet import expand
 from .manifests import Cluster
@@ -94,3 +95,37 @@ def test_reroot_keeps_paths_under_the_root(tmp_path: Path) -> None:
         f"x -y {tmp_path}/opt/dagster/dagster_home/celery.yaml | grep")
     assert fs.reroot_text("/bin/sh /opt/dagster/other /opt/dagster/dagster_home") == (
         f"/bin/sh /opt/dagster/other {tmp_path}/{home}")
+
+
+# ---- the Kubernetes API stand-in (routing only: no server, no pods) ----------------------------
+@pytest.fixture(scope="module")
+def kube_api(tmp_path_factory: pytest.TempPathFactory) -> KubeApi:
+    return KubeApi(namespace="default", port=1, workdir=tmp_path_factory.mktemp("api"))
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/apis/apps/v1/namespaces/default/deployments"),
+    ("PATCH", "/apis/batch/v1/namespaces/default/jobs/x"),
+    ("GET", "/api/v1/namespaces/default/secrets/x"),
+    ("GET", "/api/v1/pods"),
+    ("GET", "/apis/batch/v1/namespaces/default/jobs?watch=true"),
+    ("GET", "/api/v1/namespaces/default/pods?labelSelector=job-name+in+(a,b)"),
+    ("GET", "/api/v1/namespaces/default/pods?fieldSelector=spec.nodeName%3Dn"),
+])
+def test_api_answers_what_it_does_not_emulate_with_the_method_and_path(kube_api: KubeApi, method: str,
+                                                                     path: str) -> None:
+    status, body = kube_api.handle(method, path, None)
+    assert status == 501, body
+    assert body["kind"] == "Status" and f"{method} {path.split('?')[0]}" in body["message"], body
+
+
+def test_api_lists_by_selector_and_reports_missing_objects(kube_api: KubeApi) -> None:
+    assert kube_api.handle("GET", "/api/v1/namespaces/default/pods?labelSelector=job-name%3Dx", None) == (
+        200, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []})
+    status, body = kube_api.handle("GET", "/apis/batch/v1/namespaces/default/jobs/nope/status", None)
+    assert (status, body["reason"]) == (404, "NotFound")  # dagster-k8s reads a 404 as "no such Job"
+    status, body = kube_api.handle("GET", "/apis/batch/v1/namespaces/other/jobs", None)
+    assert status == 404 and "one namespace" in body["message"]
+    assert kube_api.identify("bearer not-issued") is None
+    token = kube_api.issue_token("pod-a", "sa")
+    assert kube_api.identify(f"bearer {token}") == kube_api.identify(f"Bearer {token}") == ("pod-a", "sa")

@@ -17,13 +17,11 @@ Exercised, per variant (``celery-rabbitmq``, ``celery-redis``, ``k8s``):
 * every readiness, liveness and startup probe of every container;
 * the run launcher ``dagster.yaml`` configures can be built in the webserver and daemon pods.
 
-Not exercised (no Kubernetes API): launching runs and Celery steps (both create Kubernetes
-Jobs), RBAC, Ingress, PVC and storage semantics, Service load-balancing over several
-replicas (one pod per workload), restarts and back-off, resource limits, security contexts
-and read-only filesystems (the harness runs as root), the images' own contents and versions
-(stand-ins: :mod:`.images`). The Kubernetes API stand-in is an address nothing listens on,
-plus a token file where the pod mounts its ServiceAccount token; building the run launcher
-loads that in-cluster config without calling the API.
+Runs (launched through the Kubernetes API stand-in) are ``test_runs.py``'s. Not exercised:
+RBAC, Ingress, PVC and storage semantics, Service load-balancing over several replicas (one
+pod per workload), restarts and back-off, resource limits, security contexts and read-only
+filesystems (the harness runs as root), the images' own contents and versions (stand-ins:
+:mod:`.images`).
 """
 
 from __future__ import annotations
