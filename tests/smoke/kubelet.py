@@ -84,6 +84,12 @@ _SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/
 PASSED_AS_WRITTEN = frozenset({"DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT", "DAGSTER_CONTAINER_CONTEXT"})
 #: How often the harness re-runs a probe that has not passed yet (faster than periodSeconds).
 PROBE_INTERVAL = 1.0
+#: Probe ``timeoutSeconds`` are stretched by this factor (``SMOKE_PROBE_TIMEOUT_SCALE``; 1 means
+#: exactly as written). In a cluster each pod has its own CPU; here every container of a system
+#: shares the machine's cores, and an exec probe that starts Python (``dagster-celery status``
+#: imports Dagster twice: 2-3 s on an idle 2-core machine) takes 10 s and more while the other
+#: pods start or a run executes. What the probes check (the command, its exit code) is unchanged.
+PROBE_TIMEOUT_SCALE = float(os.environ.get("SMOKE_PROBE_TIMEOUT_SCALE", "3"))
 
 
 class PodConfigError(SmokeError):
@@ -604,7 +610,7 @@ class Pod:
         spec = container.probe_spec(kind)
         if spec is None:
             raise SmokeError(f"{self.key} container {container.name} has no {kind}")
-        timeout = float(spec.get("timeoutSeconds", 1))
+        timeout = float(spec.get("timeoutSeconds", 1)) * PROBE_TIMEOUT_SCALE
         where = f"{self.key} container {container.name} {kind}"
         self.node.prepare_mount_points()
         if "exec" in spec:

@@ -149,14 +149,6 @@ class TestRuns:
         timed(system, "launchRun -> Job -> SUCCESS (location env, Secret, volume)", began)
         assert_no_unexpected_api_calls(system)
 
-    def test_run_monitoring_reads_the_run_job(self, system: SmokeSystem) -> None:
-        only(system, "k8s")
-        daemon = system.ready(f"Deployment/{RELEASE.daemon}").name
-        status_reads = [r for r in system.api.made("GET", "/status") if "/jobs/dagster-run-" in r.path]
-        assert any(r.pod == daemon for r in status_reads), (
-            f"no read of a run Job's status by the daemon (run monitoring polls every {MONITOR_POLL}s): "
-            f"{[(r.pod, r.path) for r in status_reads]}")
-
     def test_queued_runs_never_overlap(self, system: SmokeSystem) -> None:
         """max_concurrent_runs 1: three runs submitted at once run one after the other."""
         only(system, "k8s")
@@ -203,6 +195,17 @@ class TestRuns:
         assert outcome.seconds < START_TIMEOUT + RUN_TIMEOUT / 3, outcome.seconds
         timed(system, "missing Secret -> failed by run monitoring", began)
         assert_no_unexpected_api_calls(system)
+
+    def test_run_monitoring_reads_the_run_job(self, system: SmokeSystem) -> None:
+        """Runs after the scenarios above (pytest keeps file order): the daemon's run monitoring
+        polls the Jobs of the runs they launched; the missing-Secret run alone stays STARTING for
+        START_TIMEOUT s, so a daemon that never read a Job's status would not have failed it."""
+        only(system, "k8s")
+        daemon = system.ready(f"Deployment/{RELEASE.daemon}").name
+        status_reads = [r for r in system.api.made("GET", "/status") if "/jobs/dagster-run-" in r.path]
+        assert any(r.pod == daemon for r in status_reads), (
+            f"no read of a run Job's status by the daemon (run monitoring polls every {MONITOR_POLL}s): "
+            f"{[(r.pod, r.path) for r in status_reads]}")
 
     def test_celery_steps_go_to_their_queues_workers(self, system: SmokeSystem) -> None:
         only(system, "celery-rabbitmq", "celery-redis")
