@@ -2,16 +2,16 @@
 
 Every key of the chart's values either keeps the chart's meaning here or is rejected with an
 error naming it (see ``UNSUPPORTED`` checks below); unknown keys are errors with the nearest
-valid key. Seed-era spellings are accepted as aliases.
+valid key. Seed-era spellings are rewritten first (``seed_era.py``), each with a deprecation line.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import difflib
 import json
 import re
+import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -67,6 +67,7 @@ from ..user_code_deployment import CodeLocationSettings
 from ..workload import SecretKeyRef, WorkloadOptions
 from ..workspace_config_map import GrpcLocation
 from . import values as v
+from .seed_era import Deprecation, OnDeprecation, migrate_values, normalize_aliases
 from .strvals import merge_values, parse_set, prune_nulls, set_path
 from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, load_yaml
 
@@ -178,58 +179,6 @@ def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_
     return merge_values(merged, layer)
 
 
-# ---- seed-era aliases ---------------------------------------------------------------------------
-_RENAMED = {"dagit": "dagsterWebserver", "pipeline_run": "pipelineRun", "userDeployments": "dagster-user-deployments"}
-_LAUNCHER_SECTIONS = {"celery": ("CeleryK8sRunLauncher", "celeryK8sRunLauncher"),
-                      "k8sRunLauncher": ("K8sRunLauncher", "k8sRunLauncher")}
-
-
-def normalize_aliases(values: Mapping[str, Any]) -> Obj:
-    """Rewrite seed-era keys to the 1.9 chart's; both spellings of one key is an error."""
-    out = copy.deepcopy(dict(values))
-    for old, new in _RENAMED.items():
-        if old in out:
-            if new in out:
-                raise _error(old, "<both given>", f"either {old!r} (seed-era alias) or {new!r}, not both")
-            out[new] = out.pop(old)
-    sections = {key: out.pop(key) for key in _LAUNCHER_SECTIONS if key in out}
-    if not sections:
-        return out
-    run_launcher = out.setdefault("runLauncher", {})
-    if not isinstance(run_launcher, dict):
-        raise _error("runLauncher", run_launcher, "a mapping")
-    chosen: dict[str, bool] = {}
-    for key, section in sections.items():
-        if section is None:
-            continue
-        if not isinstance(section, Mapping):
-            raise _error(key, section, "a mapping such as {enabled: true}")
-        section = dict(section)
-        if "enabled" in section:
-            if not isinstance(section["enabled"], bool):
-                raise _error(f"{key}.enabled", section["enabled"], "true or false")
-            chosen[key] = section.pop("enabled")
-        target = _LAUNCHER_SECTIONS[key][1]
-        config = run_launcher.setdefault("config", {}).setdefault(target, {})
-        for sub, value in section.items():
-            if sub in config:
-                raise _error(f"{key}.{sub}", "<both given>",
-                             f"either {key}.{sub} (seed-era alias) or runLauncher.config.{target}.{sub}, not both")
-            config[sub] = value
-    if not chosen:
-        return out
-    if "type" in run_launcher:
-        names = " / ".join(f"{k}.enabled" for k in chosen)
-        raise _error(names, "<both given>", f"either {names} (seed-era aliases) or runLauncher.type, not both")
-    celery, k8s = chosen.get("celery"), chosen.get("k8sRunLauncher")
-    if celery and k8s:
-        raise _error("celery.enabled", True, "false when k8sRunLauncher.enabled is true (one run launcher)")
-    if celery is False and k8s is False:
-        raise _error("k8sRunLauncher.enabled", False, "true when celery.enabled is false (one run launcher)")
-    run_launcher["type"] = "CeleryK8sRunLauncher" if (celery or k8s is False) else "K8sRunLauncher"
-    return out
-
-
 # ---- validation errors --------------------------------------------------------------------------
 def _model_fields_at(loc: Sequence[Any]) -> list[str]:
     """The valid keys of the model that ``loc`` points into."""
@@ -318,11 +267,21 @@ def _validation_error(error: ValidationError) -> ValuesError:
 
 
 # ---- translation ------------------------------------------------------------------------------------
-def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster",
-                     namespace: str | None = None) -> DagsterSystemConfig:
-    """The system the official chart would install for ``values`` (Helm's user values)."""
+def _print_deprecation(deprecation: Deprecation) -> None:
+    print(deprecation, file=sys.stderr)
+
+
+def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster", namespace: str | None = None,
+                     on_deprecation: OnDeprecation = _print_deprecation) -> DagsterSystemConfig:
+    """The system the official chart would install for ``values`` (Helm's user values).
+
+    Seed-era keys (``seed_era.py``) are rewritten first; ``on_deprecation`` gets one
+    :class:`Deprecation` per old key (default: a line on stderr)."""
     check_tree(values, "values")
-    normalized = prune_nulls(normalize_aliases(values))
+    migration = migrate_values(values)
+    for deprecation in migration.deprecations:
+        on_deprecation(deprecation)
+    normalized = prune_nulls(migration.values)
     try:
         model = v.HelmValues.model_validate(normalized)
     except ValidationError as error:
