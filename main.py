@@ -9,6 +9,7 @@
                    [--set-string key=value] [--release NAME] [--namespace NS]
                                             # the official Helm chart's values, as `helm install` reads them
     python main.py --security-profile hardened  # every pod under the hardened profile (with any of the above)
+    python main.py migrate-values OLD.yaml  # a seed-era (chart 0.11) values file in today's spelling, on stdout
 
 The same as ``dagster-cdk8s synth`` (the console script ``pip install`` gives you).
 Passwords of the Secrets the shipped variants create come from DAGSTER_PG_PASSWORD,
@@ -21,12 +22,17 @@ from __future__ import annotations
 
 import sys
 
+from constructs_lib.cli import main as cli_main
 from constructs_lib.cli import synth_main
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``dagster-cdk8s synth`` with ``argv`` (default: the command line); returns the exit code."""
-    return synth_main(argv)
+    """``dagster-cdk8s synth`` with ``argv`` (default: the command line), or ``dagster-cdk8s
+    migrate-values ...`` when ``argv`` starts with ``migrate-values``; returns the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["migrate-values"]:
+        return cli_main(args)
+    return synth_main(args)
 
 
 if __name__ == "__main__":

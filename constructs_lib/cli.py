@@ -3,6 +3,7 @@
     dagster-cdk8s synth [--variant V | --all-variants | -f values.yaml ...] [--outdir DIR] ...
     dagster-cdk8s diff OLD NEW        # per object, what changed between two outputs
     dagster-cdk8s schema              # the JSON schema of the accepted Helm values
+    dagster-cdk8s migrate-values OLD.yaml   # a seed-era (chart 0.11) values file in today's spelling
 
 Subcommands register themselves with :func:`subcommand`, in a module listed in
 :data:`SUBCOMMAND_MODULES`; a new one is a function that adds its arguments and returns the
@@ -46,7 +47,7 @@ class _Subcommand:
 #: Every subcommand, by name, in registration order (complete after :func:`load_subcommands`).
 SUBCOMMANDS: dict[str, _Subcommand] = {}
 #: Modules (of this package) whose import registers more subcommands: add yours here.
-SUBCOMMAND_MODULES = ("cli_diff",)
+SUBCOMMAND_MODULES = ("cli_diff", "cli_migrate")
 
 
 def subcommand(name: str, *, help: str) -> Callable[[Configure], Configure]:

@@ -70,7 +70,7 @@ def test_the_package_comes_from_the_wheel(script: Path) -> None:
 def test_help_lists_every_subcommand(script: Path) -> None:
     result = run(script, "--help")
     assert result.returncode == 0, result.stderr
-    for name in ("synth", "diff", "schema"):
+    for name in ("synth", "diff", "schema", "migrate-values"):
         assert name in load_subcommands() and name in result.stdout
 
 
@@ -117,3 +117,13 @@ def test_diff_prints_per_object_what_changed(script: Path, tmp_path: Path) -> No
     assert from_stdin.returncode == 1 and "spec.replicas: 1 -> 3" in from_stdin.stdout
     broken = run(script, "diff", "a", "nowhere", cwd=tmp_path)
     assert broken.returncode == 2 and "nowhere" in broken.stderr
+
+
+def test_migrate_values_prints_the_seed_era_file_in_todays_spelling(script: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text("dagit:\n  replicaCount: 2\ncelery:\n  enabled: false\nk8sRunLauncher:\n  enabled: true\n")
+    result = run(script, "migrate-values", str(old))
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == {"dagsterWebserver": {"replicaCount": 2},
+                                             "runLauncher": {"type": "K8sRunLauncher"}}
+    assert len([line for line in result.stderr.splitlines() if line.startswith("deprecated")]) == 3
