@@ -13,6 +13,7 @@ import yaml
 
 from constructs_lib import CeleryK8sRunLauncher, K8sRunLauncher, QueuedRunCoordinator
 from constructs_lib.cli import main as cli
+from constructs_lib.cli_migrate import migrated_yaml
 from constructs_lib.helm import Deprecation, ValuesError, from_helm_values, load_values, migrate_values
 from constructs_lib.helm.seed_era import SEED_ERA
 
@@ -254,3 +255,15 @@ def test_main_py_migrate_values(tmp_path: Path) -> None:
     broken = subprocess.run([sys.executable, "main.py", "migrate-values", str(tmp_path / "nowhere.yaml")], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, check=False)
     assert broken.returncode == 2 and "nowhere.yaml" in broken.stderr
+
+
+def test_the_printed_file_reads_back_as_the_same_values(tmp_path: Path) -> None:
+    """Strings YAML could read as something else stay strings (as Helm would read the old file)."""
+    tricky = {"dagit": {"env": {"A": "on", "B": "0.10", "C": "1e3", "D": "2021-02-01", "E": "null", "F": "~",
+                                "G": "", "H": "two\nlines", "I": "'quoted'", "J": "# not a comment", "K": "0o17",
+                                "L": "yes", "M": "-", "N": "0x1F"}},
+              "pipeline_run": {"image": {"repository": "r", "tag": 123}}}
+    migration = migrate_values(tricky)
+    path = tmp_path / "migrated.yaml"
+    path.write_text(migrated_yaml(migration.values, ["old.yaml"]))
+    assert load_values([path]) == migration.values
