@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
@@ -106,8 +107,6 @@ def _renamed_in_place(mapping: Obj, old: str, new: str, value: Any) -> Obj:
 
 
 def _yaml_inline(value: Any) -> str:
-    import json
-
     return json.dumps(value, separators=(", ", ": "))
 
 
