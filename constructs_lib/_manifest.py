@@ -31,8 +31,11 @@ import cdk8s
 import jsii
 from constructs import Construct, IValidation
 
+from . import _transport
 from .apiserver import check_object
 from .errors import ConfigError
+
+_transport.install()
 
 Json = dict[str, Any]
 
@@ -106,7 +109,7 @@ class _NodeSideMetadata:
         return cdk8s.ApiObject.metadata.fget(obj)  # type: ignore[attr-defined]
 
 
-class Manifest(cdk8s.ApiObject):
+class Manifest(cdk8s.ApiObject, metaclass=_transport.QueueingMeta):
     """An ``ApiObject`` whose body is rendered in Python (see the module docstring)."""
 
     def __init__(self, scope: Construct, id: str, *, api_version: str, kind: str, name: str,
@@ -125,7 +128,10 @@ class Manifest(cdk8s.ApiObject):
             metadata["annotations"] = self._annotations
         # What ApiObject.__init__ sends, without its run-time type checks of the arguments
         # (a tenth of the Python time of a build: the arguments here are ours, already typed).
-        jsii.create(type(self), self, [scope, id, {"apiVersion": api_version, "kind": kind, "metadata": metadata}])
+        # While a chart is being built, the create is queued and sent with the next request.
+        building: _Building | None = getattr(_local, "building", None)
+        props = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+        _transport.create(type(self), self, [scope, id, props], queue=building is not None and building.queue_safe)
         # Kept in Python: reading them back from the Node side would cost a round trip each.
         self._api_version = api_version
         self._kind = kind
@@ -134,6 +140,7 @@ class Manifest(cdk8s.ApiObject):
         self._chart_meta: _ChartMeta | None = None
 
     metadata = _NodeSideMetadata()
+    __jsii_ref__ = _transport.LazyRef()
 
     def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
         """Apply RFC 6902 JSON patches to the synthesized object (as ``ApiObject.add_json_patch``)."""
@@ -199,11 +206,25 @@ class _Building:
     def __init__(self, chart: cdk8s.Chart) -> None:
         self.chart = chart
         self._meta: _ChartMeta | None = None
+        #: Whether objects may be created queued: the kernel calls nothing back while creating an
+        #: ``ApiObject`` (it reads the chart's labels and namespace: not overridden in Python).
+        self.queue_safe = _reads_no_overrides(type(chart))
 
     def meta(self) -> _ChartMeta:
         if self._meta is None:
             self._meta = chart_meta(self.chart)
         return self._meta
+
+
+_SAFE: dict[type, bool] = {}
+
+
+def _reads_no_overrides(chart_type: type) -> bool:
+    safe = _SAFE.get(chart_type)
+    if safe is None:
+        overridden = {o.property for o in _transport.overrides(cdk8s.Chart, chart_type)}
+        safe = _SAFE[chart_type] = not overridden & {"labels", "namespace"}
+    return safe
 
 
 _Init = TypeVar("_Init", bound=Callable[..., None])
@@ -222,6 +243,7 @@ def builds_chart(init: _Init) -> _Init:
             init(self, *args, **kwargs)
         finally:
             _local.building = previous
+        _transport.flush()  # errors of queued creates surface here, in the chart's constructor
 
     return wrapper  # type: ignore[return-value]
 
@@ -259,7 +281,7 @@ class RenderedChart(cdk8s.Chart):
                 out.append(construct.render(meta))
             elif isinstance(construct, cdk8s.ApiObject):
                 out.append(construct.to_json())
-        return out
+        return _transport.result(out)  # the kernel asked (App.synth): crosses in one json.dumps
 
     def _cdk8s_to_json(self) -> Any:
         result = super().to_json()

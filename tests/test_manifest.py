@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import cdk8s
 import pytest
 from constructs import Construct
 
-from constructs_lib import DagsterChart, Release, RunLauncherRbac, build_variant
-from constructs_lib._manifest import Manifest, manifest
+from constructs_lib import DagsterChart, Release, RunLauncherRbac, _transport, build_variant
+from constructs_lib._manifest import Manifest, RenderedChart, builds_chart, manifest
 
 from .conftest import TEST_PASSWORDS, find, synth_variant
 
@@ -143,3 +144,67 @@ def test_a_chart_nested_in_a_dagster_chart_keeps_its_own_objects(tmp_path: Any) 
     assert "inner-cm" not in [o["metadata"]["name"] for o in objects]
     inner_yaml = next(p for p in tmp_path.iterdir() if "inner" in p.name).read_text()
     assert "namespace: elsewhere" in inner_yaml and "name: inner-cm" in inner_yaml
+
+
+# --- queued creates and one-piece callback results (constructs_lib/_transport.py) ----------
+
+class _Queued(RenderedChart):
+    """A chart built as DagsterChart is: objects made in its constructor are queued."""
+
+    @builds_chart
+    def __init__(self, scope: Construct, id: str, ids: list[str]) -> None:
+        super().__init__(scope, id)
+        for i in ids:
+            manifest(self, i, "ConfigMap", name=i, body={"data": {"k": i}})
+        self.seen_queued = len(_transport._queue)
+
+
+def test_objects_made_while_a_chart_is_built_are_created_in_one_write() -> None:
+    sent: list[Any] = []
+    original = _transport._send_queue
+
+    def counting(process: Any) -> None:
+        sent.append(len(_transport._queue))
+        original(process)
+
+    app = cdk8s.Testing.app()
+    try:
+        _transport._send_queue = counting
+        chart = _Queued(app, "c", ["a", "b", "c"])
+    finally:
+        _transport._send_queue = original
+    assert chart.seen_queued == 3 and sent == [3] and not _transport._queue
+    objs = [c for c in chart.node.children if isinstance(c, Manifest)]
+    assert [o.name for o in objs] == ["a", "b", "c"]  # the Node side knows them, in order
+    objs[1].add_json_patch(cdk8s.JsonPatch.add("/data/extra", "x"))
+    assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b", "extra": "x"}, {"k": "c"}]
+
+
+def test_a_queued_object_handed_to_the_kernel_is_created_first() -> None:
+    app = cdk8s.Testing.app()
+
+    class Nesting(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            outer = manifest(self, "outer", "ConfigMap", name="outer", body={"data": {"k": "v"}})
+            assert _transport._queue  # still queued
+            self.child = Construct(outer, "child")  # outer is the scope: sent before this create
+
+    chart = Nesting(app, "c")
+    assert chart.child.node.path == "c/outer/child"
+
+
+def test_an_error_of_a_queued_create_surfaces_in_the_chart_constructor() -> None:
+    with pytest.raises(Exception, match="already a Construct with name 'a'"):
+        _Queued(cdk8s.Testing.app(), "c", ["a", "b", "a"])
+    assert not _transport._queue
+
+
+def test_a_callback_result_crosses_as_one_json_text() -> None:
+    plain = [{"kind": "ConfigMap", "data": {"a": [1, None, True, "x"]}}]
+    wired = _transport.result(plain)
+    assert isinstance(wired, _transport.Wired) and json.loads(wired.text) == plain
+    reserved = [{"data": {"$jsii.byref": "not a reference"}}]  # a key the wire format reserves: wrapped
+    assert json.loads(_transport.result(reserved).text) == [{"$jsii.map": {"data": {"$jsii.map": {
+        "$jsii.byref": "not a reference"}}}}]
