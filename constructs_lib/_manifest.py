@@ -131,7 +131,7 @@ class Manifest(cdk8s.ApiObject, metaclass=_transport.QueueingMeta):
         # While a chart is being built, the create is queued and sent with the next request.
         building: _Building | None = getattr(_local, "building", None)
         props = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-        _transport.create(type(self), self, [scope, id, props], queue=building is not None and building.queue_safe)
+        _transport.create(type(self), self, scope, id, props, queue=building is not None and building.queue_safe)
         # Kept in Python: reading them back from the Node side would cost a round trip each.
         self._api_version = api_version
         self._kind = kind

@@ -31,9 +31,9 @@ import jsii
 from jsii import _reference_map
 
 try:  # jsii internals (jsii 1.x): without them, nothing is queued and results take jsii's path
-    from jsii._kernel import _get_overides, _make_reference_for_native
+    from jsii._kernel import _get_overides
     from jsii._kernel.providers import process as _process
-    from jsii._kernel.types import CreateRequest, CreateResponse
+    from jsii._kernel.types import CreateResponse, ObjRef
     from jsii._stack_trace import is_enabled as _stack_traces_enabled
 
     _SUPPORTED = all(hasattr(_process, n) for n in ("_NodeProcess", "_CompleteRequest", "_OkayResponse",
@@ -87,6 +87,7 @@ def result(value: Any) -> Any:
 
 _queue: list[tuple[Any, bytes]] = []
 _overrides: dict[tuple[type, type], list[Any]] = {}
+_fixed: dict[tuple[type, type], dict[str, Any]] = {}
 _installed = False
 
 
@@ -120,20 +121,24 @@ class QueueingMeta(type(cdk8s.ApiObject)):  # type: ignore[misc]
         return inst
 
 
-def create(klass: type, obj: Any, args: list[Any], *, queue: bool) -> None:
-    """``jsii.create(klass, obj, args)``; with ``queue``, sent with the next request (the caller
-    guarantees the kernel makes no callback while creating it)."""
+def create(klass: type, obj: Any, scope: Any, id: str, props: dict[str, Any], *, queue: bool) -> None:
+    """``jsii.create(klass, obj, [scope, id, props])`` (``props``: plain JSON); with ``queue``, sent
+    with the next request (the caller guarantees the kernel makes no callback while creating it)."""
     if not (queue and _installed) or _stack_traces_enabled():
-        jsii.create(klass, obj, args)
+        jsii.create(klass, obj, [scope, id, props])
         return
-    kernel = jsii.kernel
-    request = CreateRequest(fqn=klass.__jsii_type__,  # type: ignore[attr-defined]
-                            args=_make_reference_for_native(kernel, args),
-                            overrides=overrides(klass, type(obj)),
-                            interfaces=[i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])])
-    process = kernel.provider._process  # type: ignore[attr-defined]
-    data = json.dumps(process._serializer.unstructure(request), default=_process.jdefault).encode("utf8")
-    _queue.append((obj, data + b"\n"))
+    fixed = _fixed.get((klass, type(obj)))
+    if fixed is None:
+        serializer = jsii.kernel.provider._process._serializer  # type: ignore[attr-defined]
+        fixed = _fixed[klass, type(obj)] = {
+            "fqn": klass.__jsii_type__,  # type: ignore[attr-defined]
+            "overrides": serializer.unstructure(overrides(klass, type(obj))),
+            "interfaces": [i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])],
+            "api": "create"}
+    # The request jsii would write (its generic conversion of the arguments, done directly:
+    # the scope as a reference, the props map in wire format).
+    request = {**fixed, "args": [scope, id, wire(props)]}
+    _queue.append((obj, json.dumps(request, default=_process.jdefault).encode("utf8") + b"\n"))
 
 
 def overrides(klass: type, cls: type) -> list[Any]:
@@ -162,7 +167,13 @@ def _send_queue(process: Any) -> None:
     serializer = process._serializer
     error: BaseException | None = None
     for obj, _ in queued:
-        resp = serializer.structure(process._next_message(), _process._ProcessResponse)
+        message = process._next_message()
+        ok = message.get("ok")
+        if type(ok) is ObjRef:  # the usual answer, read without cattrs
+            obj.__jsii_ref__ = ok
+            _reference_map.register_reference(obj)
+            continue
+        resp = serializer.structure(message, _process._ProcessResponse)
         if isinstance(resp, _process._OkayResponse):
             obj.__jsii_ref__ = serializer.structure(resp.ok, CreateResponse)
             _reference_map.register_reference(obj)
