@@ -109,7 +109,7 @@ class _NodeSideMetadata:
         return cdk8s.ApiObject.metadata.fget(obj)  # type: ignore[attr-defined]
 
 
-class Manifest(cdk8s.ApiObject, metaclass=_transport.QueueingMeta):
+class Manifest(cdk8s.ApiObject):
     """An ``ApiObject`` whose body is rendered in Python (see the module docstring)."""
 
     def __init__(self, scope: Construct, id: str, *, api_version: str, kind: str, name: str,
@@ -129,9 +129,7 @@ class Manifest(cdk8s.ApiObject, metaclass=_transport.QueueingMeta):
         # What ApiObject.__init__ sends, without its run-time type checks of the arguments
         # (a tenth of the Python time of a build: the arguments here are ours, already typed).
         # While a chart is being built, the create is queued and sent with the next request.
-        building: _Building | None = getattr(_local, "building", None)
-        props = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-        _transport.create(type(self), self, scope, id, props, queue=building is not None and building.queue_safe)
+        _transport.create(type(self), self, scope, id, {"apiVersion": api_version, "kind": kind, "metadata": metadata})
         # Kept in Python: reading them back from the Node side would cost a round trip each.
         self._api_version = api_version
         self._kind = kind
@@ -140,7 +138,6 @@ class Manifest(cdk8s.ApiObject, metaclass=_transport.QueueingMeta):
         self._chart_meta: _ChartMeta | None = None
 
     metadata = _NodeSideMetadata()
-    __jsii_ref__ = _transport.LazyRef()
 
     def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
         """Apply RFC 6902 JSON patches to the synthesized object (as ``ApiObject.add_json_patch``)."""
@@ -238,12 +235,15 @@ def builds_chart(init: _Init) -> _Init:
     @functools.wraps(init)
     def wrapper(self: cdk8s.Chart, *args: Any, **kwargs: Any) -> None:
         previous = getattr(_local, "building", None)
-        _local.building = _Building(self)
+        _local.building = building = _Building(self)
         try:
-            init(self, *args, **kwargs)
+            if building.queue_safe:  # the chart's objects go to the kernel in a few writes
+                with _transport.queueing():
+                    init(self, *args, **kwargs)
+            else:
+                init(self, *args, **kwargs)
         finally:
             _local.building = previous
-        _transport.flush()  # errors of queued creates surface here, in the chart's constructor
 
     return wrapper  # type: ignore[return-value]
 

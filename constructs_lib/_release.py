@@ -19,6 +19,8 @@ import jsii
 from jsii import _reference_map
 from jsii._kernel.types import DeleteRequest, ObjRef
 
+from . import _transport
+
 
 @contextmanager
 def released() -> Iterator[None]:
@@ -51,6 +53,7 @@ def released() -> Iterator[None]:
         first = _number(marker.__jsii_ref__.ref)
         yield
     finally:
+        _transport.flush()  # objects still queued (a block that ends inside a chart's constructor)
         _reference_map.resolve_reference = resolve
         made = [ref for ref in refs._refs if ref not in before]
         handed = [ref for ref in seen if ref not in refs._refs and _number(ref) >= first]

@@ -159,46 +159,62 @@ class _Queued(RenderedChart):
         self.seen_queued = len(_transport._queue)
 
 
-def test_objects_made_while_a_chart_is_built_are_created_in_one_write() -> None:
-    sent: list[Any] = []
-    original = _transport._send_queue
+def test_objects_made_while_a_chart_is_built_are_created_in_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[int] = []
+    original = _transport._write_queue
 
-    def counting(process: Any) -> None:
-        sent.append(len(_transport._queue))
-        original(process)
+    def counting(process: Any, *, flush: bool) -> None:
+        writes.append(len(_transport._queue))
+        original(process, flush=flush)
 
-    app = cdk8s.Testing.app()
-    try:
-        _transport._send_queue = counting
-        chart = _Queued(app, "c", ["a", "b", "c"])
-    finally:
-        _transport._send_queue = original
-    assert chart.seen_queued == 3 and sent == [3] and not _transport._queue
+    monkeypatch.setattr(_transport, "_write_queue", counting)
+    chart = _Queued(cdk8s.Testing.app(), "c", ["a", "b", "c"])
+    assert chart.seen_queued == 3 and writes == [3] and not _transport._queue
     objs = [c for c in chart.node.children if isinstance(c, Manifest)]
     assert [o.name for o in objs] == ["a", "b", "c"]  # the Node side knows them, in order
     objs[1].add_json_patch(cdk8s.JsonPatch.add("/data/extra", "x"))
     assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b", "extra": "x"}, {"k": "c"}]
 
 
-def test_a_queued_object_handed_to_the_kernel_is_created_first() -> None:
-    app = cdk8s.Testing.app()
-
+def test_queued_constructs_are_scopes_of_queued_objects() -> None:
     class Nesting(RenderedChart):
         @builds_chart
         def __init__(self, scope: Construct, id: str) -> None:
-            super().__init__(scope, id)
-            outer = manifest(self, "outer", "ConfigMap", name="outer", body={"data": {"k": "v"}})
-            assert _transport._queue  # still queued
-            self.child = Construct(outer, "child")  # outer is the scope: sent before this create
+            super().__init__(scope, id)  # the chart: created at once, its answer starts the numbering
+            Construct(self, "first")
+            group = Construct(self, "group")
+            self.child = manifest(group, "cm", "ConfigMap", name="cm", body={"data": {"k": "v"}})
+            self.inner = Construct(self.child, "inner")  # an object as a scope
+            self.queued = [ref for _, _, ref in _transport._queue]
 
-    chart = Nesting(app, "c")
-    assert chart.child.node.path == "c/outer/child"
+    chart = Nesting(cdk8s.Testing.app(), "c")
+    assert len(chart.queued) == 4 and not _transport._queue
+    assert chart.inner.node.path == "c/group/cm/inner"  # the Node side put each under its scope
+    assert [c.node.id for c in chart.node.find_all()] == ["c", "first", "group", "cm", "inner"]
+    assert cdk8s.Testing.synth(chart)[0]["data"] == {"k": "v"}
+
+
+def test_a_kernel_numbering_other_than_predicted_fails_loudly() -> None:
+    class Skewed(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            Construct(self, "first")
+            assert _transport._next_id is not None
+            _transport._next_id += 7  # as if the kernel had registered objects Python never saw
+            Construct(self, "second")
+
+    with pytest.raises(RuntimeError, match="numbered a queued object"):
+        Skewed(cdk8s.Testing.app(), "c")
+    assert _transport._next_id is None and not _transport._queue
+    assert len(_Queued(cdk8s.Testing.app(), "c", ["a"]).node.children) == 1  # the next build is fine
 
 
 def test_an_error_of_a_queued_create_surfaces_in_the_chart_constructor() -> None:
     with pytest.raises(Exception, match="already a Construct with name 'a'"):
         _Queued(cdk8s.Testing.app(), "c", ["a", "b", "a"])
     assert not _transport._queue
+    assert [c.node.id for c in _Queued(cdk8s.Testing.app(), "c", ["a", "b"]).node.children] == ["a", "b"]
 
 
 def test_a_callback_result_crosses_as_one_json_text() -> None:
