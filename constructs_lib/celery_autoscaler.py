@@ -18,18 +18,6 @@ from urllib.parse import unquote, urlsplit
 import cdk8s
 from constructs import Construct
 
-from ._imports.keda_scaledobjects import (
-    ScaledObject,
-    ScaledObjectSpec,
-    ScaledObjectSpecScaleTargetRef,
-    ScaledObjectSpecTriggers,
-    ScaledObjectSpecTriggersAuthenticationRef,
-)
-from ._imports.keda_triggerauthentications import (
-    TriggerAuthentication,
-    TriggerAuthenticationSpec,
-    TriggerAuthenticationSpecSecretTargetRef,
-)
 from .connections import BrokerConnection
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_positive_int
 from .naming import DEFAULT_RELEASE, Release
@@ -187,6 +175,20 @@ class CeleryAutoscaler(Construct):
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  broker: BrokerConnection, queues: Sequence[ScaledQueue], namespace: str | None = None) -> None:
+        # The KEDA bindings load their jsii assembly into the kernel: only when autoscaling.
+        from ._imports.keda_scaledobjects import (
+            ScaledObject,
+            ScaledObjectSpec,
+            ScaledObjectSpecScaleTargetRef,
+            ScaledObjectSpecTriggers,
+            ScaledObjectSpecTriggersAuthenticationRef,
+        )
+        from ._imports.keda_triggerauthentications import (
+            TriggerAuthentication,
+            TriggerAuthenticationSpec,
+            TriggerAuthenticationSpecSecretTargetRef,
+        )
+
         super().__init__(scope, id)
         if not queues:
             raise ConfigError("CeleryAutoscaler.queues", queues, "at least one ScaledQueue")
