@@ -122,8 +122,8 @@ class Worker:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def build(self, values: Path, outdir: Path) -> dict[str, Any]:
-        return self.ask({"values": str(values), "outdir": str(outdir)})
+    def build(self, values: Path, outdir: Path, *, phases: bool = False) -> dict[str, Any]:
+        return self.ask({"values": str(values), "outdir": str(outdir), "phases": phases})
 
     def close(self) -> None:
         assert self.process.stdin is not None
@@ -230,6 +230,8 @@ def run(s: Settings, work: Path) -> tuple[list[Row], list[list[str]], list[Row],
         big_s, helm_big_s, big_ours, big_helm = pair(values_file(big_l, big_q), s.scale_rounds)
         rows.append(Row(f"warm, {big_l} code locations + {big_q} queues ({big_ours} objects; Helm {big_helm}), "
                         "vs Helm load + render", ms(big_s), ms(helm_big_s), f"{big_s / helm_big_s:.2f}"))
+        facts["phases"] = [ours.build(values_file(big_l, big_q), out / "ours", phases=True)
+                           for _ in range(s.scale_rounds)]
 
         for axis, sizes in (("code locations", s.locations), ("queues", s.queues)):
             points = []
@@ -283,6 +285,37 @@ def run(s: Settings, work: Path) -> tuple[list[Row], list[list[str]], list[Row],
     return rows, scale, memory_rows, facts
 
 
+def phase_table(builds: Sequence[dict[str, Any]]) -> tuple[list[list[str]], int]:
+    """Medians per step of builds answered with ``phases`` (wall, Python CPU, Node CPU), a total
+    row, and the round trips of one build."""
+    steps = list(builds[0]["phases"])
+    rows = []
+    totals = [0.0, 0.0, 0.0]
+    for step in steps:
+        med = [statistics.median(b["phases"][step][i] for b in builds) for i in range(3)]
+        totals = [t + m for t, m in zip(totals, med, strict=True)]
+        rows.append([step, ms(med[0]), ms(med[1]), ms(med[2])])
+    rows.append(["**total**", f"**{ms(totals[0])}**", f"**{ms(totals[1])}**", f"**{ms(totals[2])}**"])
+    return rows, int(statistics.median(b["round_trips"] for b in builds))
+
+
+#: What the profiles (cProfile; ``node --cpu-prof`` through ``JSII_NODE``) show is left, and why.
+WHAT_IS_LEFT = """\
+What is left is work, not waiting: a build of 200 code locations + 50 queues makes about a dozen
+round trips to the jsii kernel (it made about 1,400: one per object; now the objects a
+DagsterChart makes are queued and written with the next request, see
+`constructs_lib/_transport.py`), and the objects' JSON crosses `App.synth()` in one
+`json.dumps`. The Node side's CPU time is cdk8s and jsii code we do not control, and it grows
+with the number of JSON values written (not with objects): in `App.synth()`, jsii's kernel
+deserializes the returned objects value by value (for each value it recomputes the value's
+type and formats an assertion message with `util.inspect`, about half of it), then cdk8s's
+`Yaml.save` runs the `yaml` package's `stringify` on each document (building a document tree
+first); creating the objects' jsii peers costs the rest. Node's start (about 0.3 s) is in every
+cold run, the bare cdk8s app's too. Helm renders Go templates to text in one process. The
+Python side (values, translation, the constructs with their API-server checks, rendering)
+is linear in the objects (see the scaling table), a few tenths of a millisecond per object."""
+
+
 def fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """Least-squares slope of ``ys`` over ``xs`` and its R² (1.0: a straight line)."""
     n = len(xs)
@@ -321,8 +354,9 @@ def report(s: Settings, quick: bool) -> str:
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="dagster-cdk8s-bench-") as tmp:
         t0 = time.perf_counter()
-        rows, scale, memory_rows, _ = run(s, Path(tmp))
+        rows, scale, memory_rows, facts = run(s, Path(tmp))
         took = time.perf_counter() - t0
+    phase_rows, round_trips = phase_table(facts["phases"])
     header = (f"# Synthesis speed: dagster-cdk8s vs a bare cdk8s app and Helm\n\n"
               f"Run {'(quick mode: not a measurement) ' if quick else ''}"
               f"{started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({platform.machine()}, "
@@ -342,6 +376,11 @@ def report(s: Settings, quick: bool) -> str:
         table(["input", "ours", "objects", "Helm", "objects", "ratio"], scale),
         "### Memory",
         table(["what", "ours", "Helm"], [[r.what, r.ours, r.reference] for r in memory_rows]),
+        f"### Where the time goes (warm, {s.big[0]} code locations + {s.big[1]} queues)",
+        f"Medians of {len(facts['phases'])} builds; {round_trips} round trips to the jsii kernel per build. "
+        "CPU times are this process's and its Node children's (the jsii kernel).",
+        table(["step", "wall", "Python CPU", "Node CPU"], phase_rows),
+        WHAT_IS_LEFT,
     ]) + "\n"
 
 

@@ -7,7 +7,9 @@ Reads one JSON request a line on stdin, answers one JSON line on stdout:
 ``DagsterChart`` -> ``App.synth()``, exactly what ``main.py -f FILE`` does; helm: load the chart
 and render it with the same values file) and answers ``{"seconds": ..., "objects": ...}``;
 ``{"memory": true}`` answers the resident and peak memory of this process and of its Node
-children (the jsii kernel).
+children (the jsii kernel). Ours also answers ``"round_trips"`` (the requests that waited for the
+kernel's answer) and, asked with ``"phases": true``, ``"phases"``: per step of the build its wall
+time, this process's CPU time and its Node children's CPU time.
 """
 
 from __future__ import annotations
@@ -66,19 +68,69 @@ def memory() -> dict[str, float]:
             "node_rss": rss / 1024, "node_peak": hwm / 1024}
 
 
+_kernel: list[int] = []
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's descendants (the jsii kernel's Node processes,
+    found once: reading two stat files costs microseconds)."""
+    if not _kernel:
+        _kernel.extend(_descendants(os.getpid()))
+    total = 0
+    for pid in _kernel:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: The steps of a build, as the bench reports them.
+PHASES = ("read the values files", "translate values to constructs' props", "build the constructs",
+          "App.synth() (render, hand over, YAML)", "release the jsii objects")
+
+
 def ours() -> Any:
     import cdk8s
+    from jsii._kernel.providers import process
 
     from constructs_lib import DagsterChart, released
     from constructs_lib.helm import from_helm_values, load_values
 
-    def build(values: str, outdir: str) -> int:
-        config = from_helm_values(load_values([values]), release="dagster", namespace=None)
+    round_trips = [0]
+    send = process._NodeProcess.send
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        round_trips[0] += 1
+        return send(self, *args, **kwargs)
+
+    process._NodeProcess.send = counting  # type: ignore[method-assign]
+
+    def build(values: str, outdir: str, phases: bool) -> dict[str, Any]:
+        marks: list[tuple[float, float, float]] = []
+
+        def mark() -> None:
+            if phases:
+                marks.append((time.perf_counter(), time.process_time(), _children_cpu()))
+
+        round_trips[0] = 0
+        mark()
+        raw = load_values([values])
+        mark()
+        config = from_helm_values(raw, release="dagster", namespace=None)
+        mark()
         with released():  # a long-running process frees each build's jsii objects
             app = cdk8s.App(outdir=outdir)
             DagsterChart(app, "dagster", config=config)
+            mark()
             app.synth()
-        return 0
+            mark()
+        mark()
+        if not phases:
+            return {"round_trips": round_trips[0]}
+        return {"round_trips": round_trips[0], "phases": {
+            name: [b[i] - a[i] for i in range(3)] for name, a, b in zip(PHASES, marks[:-1], marks[1:], strict=True)}}
 
     def count(outdir: str) -> int:
         text = (Path(outdir) / "dagster.k8s.yaml").read_text()
@@ -92,10 +144,10 @@ def helm(chart_dir: str) -> Any:
 
     from bench.helm_render import render
 
-    def build(values: str, outdir: str) -> int:
+    def build(values: str, outdir: str, phases: bool) -> dict[str, Any]:
         manifests = render(chart_dir, yaml.load(Path(values).read_text(), Loader=yaml.CSafeLoader))
         (Path(outdir) / "helm.yaml").write_text(manifests)
-        return 0
+        return {}
 
     def count(outdir: str) -> int:
         docs = yaml.load_all((Path(outdir) / "helm.yaml").read_text(), Loader=yaml.CSafeLoader)
@@ -114,9 +166,9 @@ def main() -> None:
         else:
             Path(request["outdir"]).mkdir(parents=True, exist_ok=True)
             start = time.perf_counter()
-            build(request["values"], request["outdir"])
+            facts = build(request["values"], request["outdir"], bool(request.get("phases")))
             seconds = time.perf_counter() - start
-            answer = {"seconds": seconds, "objects": count(request["outdir"])}
+            answer = {"seconds": seconds, "objects": count(request["outdir"]), **facts}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 
