@@ -318,6 +318,7 @@ def _sanitize(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # the same label keys on every object
 def _js_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 

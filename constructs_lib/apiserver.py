@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .errors import MAX_INT32, ConfigError, short
@@ -111,6 +111,11 @@ def _qualified_name(key: object) -> str | None:
     """Why ``key`` is not a qualified name (``[prefix/]name``), or None."""
     if not isinstance(key, str):
         return "a string"
+    return _qualified_name_str(key)
+
+
+@lru_cache(maxsize=4096)  # the same label keys on every object: checked once
+def _qualified_name_str(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         return "a key whose prefix (before '/') is a DNS-1123 subdomain of at most 253 characters"
@@ -129,9 +134,14 @@ def label_problems(path: str, labels: object) -> Iterator[Problem]:
         why = _qualified_name(key)
         if why:
             yield f"{path}.{key}", key, why
-        elif not isinstance(value, str) or (value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value))):
+        elif not isinstance(value, str) or not _label_value(value):
             yield (f"{path}.{key}", value, "a label value: at most 63 characters, alphanumerics, '-', '_' or '.', "
                    "starting and ending with an alphanumeric (or empty)")
+
+
+@lru_cache(maxsize=4096)
+def _label_value(value: str) -> bool:
+    return not value or (len(value) <= 63 and _QUALIFIED_NAME.fullmatch(value) is not None)
 
 
 def annotation_problems(path: str, annotations: object) -> Iterator[Problem]:
@@ -179,6 +189,11 @@ def parse_quantity(value: object) -> Fraction | None:
         return Fraction(repr(value)) if value == value and abs(value) != float("inf") else None
     if not isinstance(value, str):
         return None
+    return _parse_quantity_str(value)
+
+
+@lru_cache(maxsize=1024)  # the same few quantities in every container: parsed once
+def _parse_quantity_str(value: str) -> Fraction | None:
     match = _QUANTITY.fullmatch(value)
     if not match:
         return None

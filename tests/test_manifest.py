@@ -176,6 +176,22 @@ def test_objects_made_while_a_chart_is_built_are_created_in_one_write(monkeypatc
     assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b", "extra": "x"}, {"k": "c"}]
 
 
+def test_a_long_queue_goes_in_bounded_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers of one write fit in a pipe's buffer: the kernel never waits for Python to read."""
+    writes: list[int] = []
+    original = _transport._write_queue
+
+    def counting(process: Any, *, flush: bool) -> None:
+        writes.append(len(_transport._queue))
+        original(process, flush=flush)
+
+    monkeypatch.setattr(_transport, "_write_queue", counting)
+    monkeypatch.setattr(_transport, "_MAX_QUEUE", 4)
+    chart = _Queued(cdk8s.Testing.app(), "c", [f"m{i}" for i in range(10)])
+    assert writes == [4, 4, 2]
+    assert [o["metadata"]["name"] for o in cdk8s.Testing.synth(chart)] == [f"m{i}" for i in range(10)]
+
+
 def test_queued_constructs_are_scopes_of_queued_objects() -> None:
     class Nesting(RenderedChart):
         @builds_chart
