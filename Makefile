@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: synth test lint install schema imports diagrams diagram-deps dagster-venv smoke-deps scan bench bench-quick
+.PHONY: synth test lint install schema imports diagrams diagram-deps kubectl-deps dagster-venv smoke-deps scan bench bench-quick
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ smoke-deps: dagster-venv
 diagram-deps:
 	bash scripts/diagram-deps.sh
 
+# `kubectl kustomize` for the namespace-overlay tests (Debian's kubernetes-client; apt-get, as
+# root; idempotent).
+kubectl-deps:
+	bash scripts/kubectl-deps.sh
 
 # checkov, pinned, in a venv of its own (it pins an old `packaging`).
 CHECKOV_VENV := .venv-checkov
@@ -39,7 +43,7 @@ $(CHECKOV_VENV)/.installed: scripts/checkov-requirements.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet -r scripts/checkov-requirements.txt
 	touch $@
 
-install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps $(CHECKOV_VENV)/.installed
+install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps kubectl-deps $(CHECKOV_VENV)/.installed
 
 # Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
 synth: $(BIN)/.installed

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import cdk8s
 from constructs import Construct
 
 from ._manifest import Json
@@ -22,7 +21,12 @@ from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain
 from .images import Image, default_postgres_image, default_user_code_image
 from .instance_config import InstanceSettings, RunLauncher
-from .instance_config_map import DEFAULT_DAGSTER_HOME, PIPELINE_RUN_ENV_CONFIGMAP_ENV, InstanceConfigMap
+from .instance_config_map import (
+    DEFAULT_DAGSTER_HOME,
+    PIPELINE_RUN_ENV_CONFIGMAP_ENV,
+    RUN_NAMESPACE_ENV,
+    InstanceConfigMap,
+)
 from .naming import DEFAULT_RELEASE, Release
 from .run_launcher_rbac import RunLauncherRbac
 from .security_profile import ProcessNeeds
@@ -32,7 +36,6 @@ __all__ = ["DEFAULT_COMPONENTS", "DagsterInstance"]
 
 #: Components whose env ConfigMap every instance writes (``pipeline`` is the one launched runs load).
 DEFAULT_COMPONENTS = ("webserver", "daemon", "pipeline")
-_RUN_NAMESPACE_ENV = "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"
 
 
 class DagsterInstance(Construct):
@@ -50,8 +53,10 @@ class DagsterInstance(Construct):
         run_launcher: @default :class:`CeleryK8sRunLauncher` (then ``celery_secret`` is required)
         settings: scheduler, run coordinator, compute logs ... @default :class:`InstanceSettings`
         dagster_home: ``DAGSTER_HOME`` of every pod. @default ``/opt/dagster/dagster_home``
-        job_namespace: where runs are launched. @default the run launcher's ``job_namespace``,
-            else the chart's namespace, else ``default``
+        job_namespace: where runs are launched. @default the run launcher's ``job_namespace``;
+            else under :class:`K8sRunLauncher` the namespace the pods run in (read from their
+            own ``metadata.namespace``, so runs follow ``kubectl apply -n`` and kustomize
+            overlays); else the chart's namespace, else ``default``
         rbac: the identity of the pods and of launched runs. @default none
         service_account_name: an existing ServiceAccount instead of ``rbac``. @default none
             (neither: pods run as the namespace's ``default`` ServiceAccount)
@@ -68,8 +73,9 @@ class DagsterInstance(Construct):
 
     Attributes:
         config_map: the :class:`InstanceConfigMap`.
-        release, postgres, run_launcher, celery_secret, dagster_home, job_namespace,
-        service_account_name, pipeline_run_image, db_wait_image, image_pull_secrets.
+        release, postgres, run_launcher, celery_secret, dagster_home, service_account_name,
+        pipeline_run_image, db_wait_image, image_pull_secrets.
+        job_namespace: the namespace runs are launched in, ``None`` for the pods' own.
         base_env: the env every component's env ConfigMap holds.
     """
 
@@ -106,11 +112,8 @@ class DagsterInstance(Construct):
             raise ConfigError("DagsterInstance.image_pull_secrets", image_pull_secrets, "a list of Secret names")
         for index, name in enumerate(image_pull_secrets):
             check_dns1123_subdomain(f"DagsterInstance.image_pull_secrets[{index}]", name)
-        namespace = job_namespace
-        if namespace is None:
-            namespace = (getattr(run_launcher, "job_namespace", None) or cdk8s.Chart.of(self).namespace
-                         or "default")
-        check_dns1123_label("DagsterInstance.job_namespace", namespace)
+        if job_namespace is not None:
+            check_dns1123_label("DagsterInstance.job_namespace", job_namespace)
         self.release = release
         self.rbac = rbac
         self.service_account_name = rbac.service_account_name if rbac is not None else service_account_name
@@ -119,7 +122,7 @@ class DagsterInstance(Construct):
         self.image_pull_secrets = tuple(image_pull_secrets)
         self.config_map = InstanceConfigMap(
             self, "instance", release=release, postgres=postgres, run_launcher=run_launcher, settings=settings,
-            dagster_home=dagster_home, namespace=namespace, service_account_name=self.service_account_name,
+            dagster_home=dagster_home, namespace=job_namespace, service_account_name=self.service_account_name,
             celery_secret=celery_secret, run_image_pull_policy=self.pipeline_run_image.pull_policy,
             image_pull_secrets=self.image_pull_secrets)
         self.postgres = postgres
@@ -127,9 +130,11 @@ class DagsterInstance(Construct):
         self.celery_secret = self.config_map.celery_secret
         self.dagster_home = self.config_map.dagster_home
         self.job_namespace = self.config_map.job_namespace
+        # Without an explicit job namespace every pod sets it from its own namespace (pod_env).
+        namespace = {RUN_NAMESPACE_ENV: self.job_namespace} if self.job_namespace is not None else {}
         self.base_env: dict[str, str] = {
             "DAGSTER_HOME": self.dagster_home,
-            _RUN_NAMESPACE_ENV: self.job_namespace,
+            **namespace,
             PIPELINE_RUN_ENV_CONFIGMAP_ENV: release.env_config_map("pipeline"),
             "DAGSTER_K8S_PIPELINE_RUN_IMAGE": self.pipeline_run_image.ref,
             "DAGSTER_K8S_PIPELINE_RUN_IMAGE_PULL_POLICY": self.pipeline_run_image.pull_policy,
@@ -169,11 +174,11 @@ class DagsterInstance(Construct):
         (``DAGSTER_HOME``, the runs' namespace and env ConfigMap), written on the first call,
         in ``scope`` (next to the first code location)."""
         if self._user_code_env is None:
-            keys = ("DAGSTER_HOME", _RUN_NAMESPACE_ENV, PIPELINE_RUN_ENV_CONFIGMAP_ENV)
+            keys = ("DAGSTER_HOME", RUN_NAMESPACE_ENV, PIPELINE_RUN_ENV_CONFIGMAP_ENV)
             self._user_code_env = EnvConfigMap(
                 scope, "user-code-shared-env", name=self.release.user_code_shared_env_config_map,
                 labels=self.release.labels(app="dagster-user-deployments"),
-                data={k: self.base_env[k] for k in keys})
+                data={k: self.base_env[k] for k in keys if k in self.base_env})
         return self._user_code_env
 
     # ---- what a pod needs to be this instance (used by _dagster_pod.py) ------------------------

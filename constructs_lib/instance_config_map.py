@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cdk8s
 import yaml
 from constructs import Construct
 
@@ -16,17 +17,21 @@ from .instance_config import (
     CeleryK8sRunLauncher,
     CustomRunLauncher,
     InstanceSettings,
+    K8sRunLauncher,
     RunLauncher,
     launcher_common_config,
 )
 from .naming import DEFAULT_RELEASE, Release
 from .workload import env_from_secret
 
-__all__ = ["DEFAULT_DAGSTER_HOME", "PIPELINE_RUN_ENV_CONFIGMAP_ENV", "InstanceConfigMap", "dump_yaml"]
+__all__ = ["DEFAULT_DAGSTER_HOME", "PIPELINE_RUN_ENV_CONFIGMAP_ENV", "RUN_NAMESPACE_ENV", "InstanceConfigMap",
+           "dump_yaml"]
 
 DEFAULT_DAGSTER_HOME = "/opt/dagster/dagster_home"
 #: Env var (set by the system's env ConfigMaps) naming the ConfigMap launched runs load.
 PIPELINE_RUN_ENV_CONFIGMAP_ENV = "DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP"
+#: Env var holding the namespace launched runs go to (Dagster's own convention).
+RUN_NAMESPACE_ENV = "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"
 _KEY = "dagster.yaml"
 _VOLUME = "dagster-instance"
 #: libyaml's emitter where PyYAML was built with it: the same bytes as the pure-Python one
@@ -50,7 +55,12 @@ class InstanceConfigMap(Construct):
         settings: scheduler, run coordinator, compute logs and the rest. @default
             :class:`InstanceSettings`
         dagster_home: ``DAGSTER_HOME`` of every pod. @default ``/opt/dagster/dagster_home``
-        namespace: default namespace of launched Jobs. @default ``default``
+        namespace: namespace of launched Jobs, unless the run launcher names one. @default
+            under :class:`K8sRunLauncher` the namespace the pods loading the instance run in
+            (``dagster.yaml`` reads ``DAGSTER_K8S_PIPELINE_RUN_NAMESPACE``, which :meth:`pod_env`
+            sets from the pod's own ``metadata.namespace``; launched runs copy it), so runs
+            follow ``kubectl apply -n`` and kustomize overlays; otherwise the chart's namespace,
+            else ``default`` (a Celery run worker reads it from the pipeline env ConfigMap)
         service_account_name: ServiceAccount of launched Jobs (from :class:`RunLauncherRbac`).
             @default none
         celery_secret: the Celery config Secret; required by a Celery run launcher.
@@ -62,7 +72,8 @@ class InstanceConfigMap(Construct):
     Attributes:
         name / key: the ConfigMap and its key.
         config: ``dagster.yaml`` as a dict.
-        dagster_home, postgres, run_launcher, job_namespace, uses_celery, celery_secret.
+        dagster_home, postgres, run_launcher, uses_celery, celery_secret.
+        job_namespace: the explicit namespace of launched Jobs, or ``None`` (the pods' own).
         env_names: the env vars ``dagster.yaml`` reads, which every mounting pod must set.
     """
 
@@ -76,7 +87,7 @@ class InstanceConfigMap(Construct):
         run_launcher: RunLauncher | None = None,
         settings: InstanceSettings | None = None,
         dagster_home: str = DEFAULT_DAGSTER_HOME,
-        namespace: str = "default",
+        namespace: str | None = None,
         service_account_name: str | None = None,
         celery_secret: CeleryConfigSecret | None = None,
         run_image_pull_policy: str = "IfNotPresent",
@@ -85,7 +96,8 @@ class InstanceConfigMap(Construct):
         super().__init__(scope, id)
         if not isinstance(dagster_home, str) or not dagster_home.startswith("/"):
             raise ConfigError("InstanceConfigMap.dagster_home", dagster_home, "an absolute path")
-        check_dns1123_label("InstanceConfigMap.namespace", namespace)
+        if namespace is not None:
+            check_dns1123_label("InstanceConfigMap.namespace", namespace)
         self.release = release
         self.name = release.instance_config_map
         self.key = _KEY
@@ -98,7 +110,9 @@ class InstanceConfigMap(Construct):
             raise ConfigError("InstanceConfigMap.celery_secret", None,
                               f"a CeleryConfigSecret: {type(self.run_launcher).__name__} uses Celery")
         self.celery_secret = celery_secret if self.uses_celery else None
-        self.job_namespace = getattr(self.run_launcher, "job_namespace", None) or namespace
+        self.job_namespace: str | None = getattr(self.run_launcher, "job_namespace", None) or namespace
+        if self.job_namespace is None and not isinstance(self.run_launcher, K8sRunLauncher):
+            self.job_namespace = cdk8s.Chart.of(self).namespace or "default"
         self._service_account_name = service_account_name
         self._pull_policy = run_image_pull_policy
         self._pull_secrets = tuple(image_pull_secrets)
@@ -106,13 +120,31 @@ class InstanceConfigMap(Construct):
         self.env_names = [PG_PASSWORD_ENV]
         if isinstance(self.run_launcher, CeleryK8sRunLauncher):
             self.env_names += [BROKER_URL_ENV, BACKEND_URL_ENV, PIPELINE_RUN_ENV_CONFIGMAP_ENV]
+        if self.job_namespace is None:
+            self.env_names.append(RUN_NAMESPACE_ENV)
         manifest(self, "configmap", "ConfigMap", name=self.name, labels=release.labels(),
                  body={"data": {self.key: dump_yaml(self.config)}})
 
     # ---- what a pod needs to be a Dagster instance -------------------------------------------
     def pod_env(self) -> list[Json]:
-        """Env vars every pod mounting this instance sets (the database password)."""
-        return [self.postgres.password_env()]
+        """Env vars every pod mounting this instance sets: the database password, and without
+        an explicit job namespace ``DAGSTER_K8S_PIPELINE_RUN_NAMESPACE`` = the pod's namespace."""
+        env = [self.postgres.password_env()]
+        if self.job_namespace is None:
+            env.append({"name": RUN_NAMESPACE_ENV, "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}})
+        return env
+
+    def _job_namespace(self) -> Any:
+        return self.job_namespace if self.job_namespace is not None else {"env": RUN_NAMESPACE_ENV}
+
+    def _env_vars(self, launcher: K8sRunLauncher) -> list[str]:
+        """The launcher's ``env_vars``; without an explicit job namespace also
+        ``DAGSTER_K8S_PIPELINE_RUN_NAMESPACE`` (copied from the launching process), which the
+        launched pods' ``dagster.yaml`` reads in turn."""
+        env_vars = list(launcher.env_vars)
+        if self.job_namespace is None and not any(v.partition("=")[0] == RUN_NAMESPACE_ENV for v in env_vars):
+            env_vars.append(RUN_NAMESPACE_ENV)
+        return env_vars
 
     def pod_env_from(self) -> list[Json]:
         """``envFrom`` every pod mounting this instance loads (the Celery URLs, under Celery)."""
@@ -177,7 +209,7 @@ class InstanceConfigMap(Construct):
                 "dagster_home": self.dagster_home,
                 "instance_config_map": self.name,
                 "postgres_password_secret": secret.name,
-                "job_namespace": self.job_namespace,
+                "job_namespace": self._job_namespace(),
                 "broker": {"env": BROKER_URL_ENV},
                 "backend": {"env": BACKEND_URL_ENV},
             }
@@ -195,7 +227,7 @@ class InstanceConfigMap(Construct):
         config = {"load_incluster_config": launcher.load_incluster_config}
         if launcher.kubeconfig_file:
             config["kubeconfig_file"] = launcher.kubeconfig_file
-        config["job_namespace"] = self.job_namespace
+        config["job_namespace"] = self._job_namespace()
         config["image_pull_policy"] = pull_policy
         if service_account:
             config["service_account_name"] = service_account
@@ -213,9 +245,11 @@ class InstanceConfigMap(Construct):
             container["env"] = [*container.get("env", []), {"name": PG_PASSWORD_ENV, "value_from": {
                 "secret_key_ref": {"name": secret.name, "key": secret.key}}}]
             run_k8s_config["container_config"] = container
-        for name in ("env_config_maps", "env_secrets", "env_vars"):
+        for name in ("env_config_maps", "env_secrets"):
             if getattr(launcher, name):
                 config[name] = list(getattr(launcher, name))
+        if self._env_vars(launcher):
+            config["env_vars"] = self._env_vars(launcher)
         config.update(launcher_common_config(launcher, self._pull_secrets))
         if launcher.resources:
             config["resources"] = dict(launcher.resources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import cdk8s
 from constructs import Construct
 
 from ._manifest import RenderedChart, builds_chart
@@ -95,8 +96,10 @@ class DagsterSystemConfig:
             and ``DAGSTER_CELERY_BACKEND_URL``; then no Celery Secret is created and the broker
             may be omitted. @default none
         release: names. @default release ``dagster``
-        namespace: namespace of every object and of launched runs. @default none (objects
-            carry no namespace; runs go to ``default``)
+        namespace: namespace of every object and of launched runs. @default the namespace of
+            the chart this one is nested in, else none: objects carry no namespace and land
+            where they are applied (``kubectl apply -n``, a kustomize ``namespace:``); runs of a
+            :class:`K8sRunLauncher` without ``job_namespace`` follow them there
         dagster_home: @default ``/opt/dagster/dagster_home``
         image_pull_secrets: for every pod. @default none
         celery_workers: queues and workers. @default one queue ``dagster`` with 2 workers
@@ -195,8 +198,9 @@ class DagsterSystemConfig:
         return self.run_launcher.uses_celery
 
     @property
-    def job_namespace(self) -> str:
-        return getattr(self.run_launcher, "job_namespace", None) or self.namespace or "default"
+    def job_namespace(self) -> str | None:
+        """The run launcher's explicit ``job_namespace`` (``None``: see :class:`DagsterInstance`)."""
+        return getattr(self.run_launcher, "job_namespace", None)
 
 
 class DagsterChart(RenderedChart):
@@ -211,7 +215,11 @@ class DagsterChart(RenderedChart):
 
     @builds_chart
     def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
-        super().__init__(scope, id, namespace=config.namespace, disable_resource_name_hashes=True)
+        namespace = config.namespace
+        if namespace is None:  # nested in a chart with a namespace: the objects go there too
+            parent = next((s for s in reversed(scope.node.scopes) if isinstance(s, cdk8s.Chart)), None)
+            namespace = parent.namespace if parent is not None else None
+        super().__init__(scope, id, namespace=namespace, disable_resource_name_hashes=True)
         c = with_security_profile(config, config.security_profile)
         r = c.release
         self.config = config
@@ -323,7 +331,7 @@ class DagsterChart(RenderedChart):
         """Who may reach whom (the table of :mod:`constructs_lib.network_policies`)."""
         launcher_namespace = getattr(c.run_launcher, "job_namespace", None)
         runs = Peer(pod_selector=RUN_POD_SELECTOR,
-                    namespace=launcher_namespace if launcher_namespace not in (None, c.namespace) else None).json()
+                    namespace=launcher_namespace if launcher_namespace not in (None, self.namespace) else None).json()
         webservers = [Peer(pod_selector={"matchLabels": s}).json() for s in self.webserver.pod_selectors]
         daemon = [Peer(pod_selector={"matchLabels": self.daemon.pod_selector}).json()] if self.daemon else []
         workers = [Peer(pod_selector={"matchLabels": s}).json()

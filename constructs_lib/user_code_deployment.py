@@ -180,7 +180,8 @@ class UserCodeDeployment(Construct):
                     ports=[{"name": "grpc", "port": s.port, "targetPort": "grpc", "protocol": "TCP"}],
                     service_type=s.service_type, annotations=s.service_annotations)
 
-    def _container_context(self, s: CodeLocationSettings, service_account_name: str | None, job_namespace: str,
+    def _container_context(self, s: CodeLocationSettings, service_account_name: str | None,
+                           job_namespace: str | None,
                            image_pull_secrets: Sequence[str]) -> Json:
         """What runs launched from this location inherit (dagster-k8s ``K8sContainerContext``):
         the chart's ``dagsterUserDeployments.k8sContainerContext``: the location's env ConfigMaps
@@ -204,7 +205,8 @@ class UserCodeDeployment(Construct):
             k8s["resources"] = dict(o.resources)
         if o.scheduler_name:
             k8s["scheduler_name"] = o.scheduler_name
-        k8s["namespace"] = job_namespace
+        if job_namespace is not None:  # else the launcher's own (the namespace it runs in)
+            k8s["namespace"] = job_namespace
         if service_account_name:
             k8s["service_account_name"] = service_account_name
         env = normalize_env("WorkloadOptions.env", o.env)

@@ -50,6 +50,8 @@ PROFILE = ("the default security profile (README 'Security'): security contexts,
 PROFILE_FIELDS = ("podSecurityContext|automountServiceAccountToken|volumes|main.mounts|main.securityContext|"
                   "main.resources|init[*].securityContext|init[*].resources|sidecar[*].securityContext|sidecar[*].resources|"
                   "main.livenessProbe|main.readinessProbe")
+RUN_NAMESPACE = ("without jobNamespace, runs of the K8sRunLauncher go to the namespace the pods run in (downward API), "
+                 "also after kubectl apply -n or a kustomize namespace overlay, not to a literal one (README)")
 DEVIATIONS: dict[tuple[str, ...], str] = {
     # -- the chart's own defects, not repeated --
     ("ConfigMap", "*-flower-env", "exists"): "the chart renders Flower's env ConfigMap even without Flower",
@@ -84,6 +86,11 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
         "the bundled Redis listens on redis.port, the port the Celery URLs use; the bitnami subchart always "
         "on 6379",
     # -- deliberate differences (README "Deliberate differences") --
+    ("ConfigMap", "*-instance", "data.dagster.yaml.run_launcher.config.job_namespace|"
+     "data.dagster.yaml.run_launcher.config.env_vars"): RUN_NAMESPACE + " ({env: DAGSTER_K8S_PIPELINE_RUN_NAMESPACE}, "
+        "which launched runs copy through env_vars)",
+    **{(kind, "*", "main.env.DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"): RUN_NAMESPACE + " (a fieldRef to "
+       "metadata.namespace in every pod that loads dagster.yaml)" for kind in ("Deployment", "Job")},
     **{(kind, "*", PROFILE_FIELDS): PROFILE for kind in ("Deployment", "Job")},
     ("NetworkPolicy", "*", "exists"): "NetworkPolicies are on by default (networkPolicy.enabled; README 'Security')",
     ("ConfigMap", "*-instance", "data.dagster.yaml.*_storage.config.postgres_db.scheme"):
@@ -141,6 +148,12 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.namespace", "17-*|18-*"):
         "jobNamespace: launched runs go to the job namespace",
     ("Role", "*", "namespace", "17-*|18-*"): "jobNamespace: the launcher's Role lives where it creates Jobs",
+    # (after the jobNamespace entries above, which name files 17 and 18: the first matching entry explains)
+    ("ConfigMap", "*-webserver-env|*-daemon-env|*-pipeline-env|*-user-deployments-shared-env",
+     "data.DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"): RUN_NAMESPACE,
+    ("Deployment", CODE_LOCATION, "main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.namespace|"
+     "main.env.DAGSTER_CONTAINER_CONTEXT.k8s.namespace"):
+        RUN_NAMESPACE + " (no namespace in the code locations' container context)",
     ("RoleBinding", "*", "namespace", "17-*|18-*"):
         "jobNamespace: the launcher's RoleBinding lives where it creates Jobs",
     ("RoleBinding", "*", "subjects", "17-*|18-*"):

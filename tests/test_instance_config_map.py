@@ -116,12 +116,15 @@ def test_k8s_run_launcher_block_equals_official_chart() -> None:
         "class": "K8sRunLauncher",
         "config": {
             "load_incluster_config": True,
-            "job_namespace": "default",
+            # The chart writes its release namespace; the library the namespace the launching
+            # pod runs in (set from the downward API), which launched runs copy (env_vars).
+            "job_namespace": {"env": "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"},
             "image_pull_policy": "Always",
             "service_account_name": "dagster",
             "dagster_home": "/opt/dagster/dagster_home",
             "instance_config_map": "dagster-instance",
             "postgres_password_secret": "dagster-postgresql-secret",
+            "env_vars": ["DAGSTER_K8S_PIPELINE_RUN_NAMESPACE"],
         },
     }
 

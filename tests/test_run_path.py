@@ -232,6 +232,8 @@ def test_container_context_from_helm_values_equals_the_charts() -> None:
                                    "DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT"))
     expected = json.loads(json.dumps(CHART_CONTEXT))
     expected["k8s"]["service_account_name"] = "dagster-dagster-user-deployments-user-deployments"
+    # Without an explicit job namespace runs go to the launcher's own namespace (issue #9).
+    del expected["k8s"]["namespace"]
     assert context == expected
 
 

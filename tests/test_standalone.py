@@ -104,7 +104,9 @@ def _cases() -> list[tuple[str, bool, str | None]]:
         for celery in (False, True):
             if (celery or name != "CeleryWorkerPool") and (not celery or name in LOADERS):
                 cases.append((name, celery, None))
-    cases += [("DagitService", True, "team-a"), ("UserCodeDeployment", False, "team-a")]
+    # In a namespace: the runs' namespace is read from the launching pods' own namespace, so
+    # the chart holds one of them (a code location alone would leave the launcher elsewhere).
+    cases += [("DagitService", True, "team-a"), ("DagsterDaemon", False, "team-a")]
     return cases
 
 

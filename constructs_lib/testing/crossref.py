@@ -540,7 +540,8 @@ def _mounts_instance(workload: Manifest, index: Index) -> bool:
 def _k8s_launcher_config(objects: list[Manifest], index: Index) -> dict[str, Any] | None:
     """The config of dagster.yaml's run launcher if it launches Kubernetes Jobs (plus its
     ``module``), each ``{env: NAME}`` resolved to the literal value the launcher's pods (those
-    mounting dagster.yaml) set, ``None`` where they set none."""
+    mounting dagster.yaml) set (a ``fieldRef`` to ``metadata.namespace``: the pod's namespace),
+    ``None`` where they set none."""
     instance_files = embedded_yaml_files(objects, "dagster.yaml")
     if len(instance_files) != 1:
         return None
@@ -556,6 +557,9 @@ def _k8s_launcher_config(objects: list[Manifest], index: Index) -> dict[str, Any
                 name = (source.get("configMapRef") or {}).get("name", "")
                 env.update((index.get("ConfigMap", namespace_of(workload), name) or {}).get("data") or {})
             env.update({v["name"]: v["value"] for v in container.get("env") or [] if "value" in v})
+            # the downward API: the pod's own namespace (where the run launcher then launches)
+            env.update({v["name"]: namespace_of(workload) for v in container.get("env") or []
+                        if ((v.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath") == "metadata.namespace"})
 
     def resolve(value: Any) -> Any:
         if isinstance(value, list):
