@@ -127,7 +127,9 @@ def broker_queue_target(broker: BrokerConnection, *, namespace: str | None,
     port = broker.port or url_port or (5672 if scheme in _RABBITMQ_SCHEMES else 6379)
     host = _qualified(host, namespace, f"{field}.host")
     credentials: dict[str, SecretKeyRef] = {}
-    needs = {"username": bool(url.username), "password": bool(url.password)}
+    # A broker whose password is only in its Secret has none in the URL: KEDA still needs it.
+    needs = {"username": bool(url.username),
+             "password": bool(url.password) or (broker.password_in_secret_only and broker.password_secret is not None)}
     if scheme in _RABBITMQ_SCHEMES:
         # KEDA takes a RabbitMQ user only together with its password.
         needs = dict.fromkeys(needs, any(needs.values()))

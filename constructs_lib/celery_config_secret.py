@@ -41,6 +41,10 @@ class CeleryConfigSecret(Construct):
         if broker is None:
             raise ConfigError("CeleryConfigSecret.broker", None,
                               "a BrokerConnection, or existing_secret_name naming a Secret that holds the URLs")
+        if broker.password_in_secret_only:
+            raise ConfigError("CeleryConfigSecret.existing_secret_name", None,
+                              "an existing Secret holding DAGSTER_CELERY_BROKER_URL and DAGSTER_CELERY_BACKEND_URL: "
+                              "the broker's password is only in its existing Secret, so the URLs cannot be written")
         self.name = release.celery_config_secret
         manifest(self, "secret", "Secret", name=self.name, labels=release.labels("celery"), body={
             "type": "Opaque",

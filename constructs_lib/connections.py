@@ -91,6 +91,9 @@ class BrokerConnection:
         username_secret: the Secret key holding the broker's user name, for readers of the broker
             other than Celery (KEDA). @default none
         password_secret: the Secret key holding the broker's password, for the same. @default none
+        password_in_secret_only: the URLs carry no password, which is only in ``password_secret``
+            (a bundled broker's existing Secret): no Celery config Secret can be written from
+            them, an existing one must hold the URLs. @default ``False``
     """
 
     broker_url: str
@@ -99,6 +102,7 @@ class BrokerConnection:
     port: int | None = None
     username_secret: SecretKeyRef | None = None
     password_secret: SecretKeyRef | None = None
+    password_in_secret_only: bool = False
 
     def __post_init__(self) -> None:
         check_non_empty("BrokerConnection.broker_url", self.broker_url)
@@ -114,3 +118,6 @@ class BrokerConnection:
             value = getattr(self, name)
             if value is not None and not isinstance(value, SecretKeyRef):
                 raise ConfigError(f"BrokerConnection.{name}", value, "a SecretKeyRef(name=..., key=...) or None")
+        if self.password_in_secret_only and self.password_secret is None:
+            raise ConfigError("BrokerConnection.password_secret", None,
+                              "the Secret key holding the password (password_in_secret_only is set)")

@@ -16,7 +16,7 @@ from .naming import DEFAULT_RELEASE, Release
 from .security_profile import OFFICIAL_IMAGE_UID, ProcessNeeds
 from .workload import SecretKeyRef, WorkloadOptions, build_container
 
-__all__ = ["Redis", "RedisSettings"]
+__all__ = ["REDIS_PASSWORD_KEY", "Redis", "RedisSettings"]
 
 REDIS_PASSWORD_KEY = "redis-password"
 
@@ -29,7 +29,11 @@ class RedisSettings:
         bundled: run Redis in the cluster; ``False`` uses ``host``. @default ``True``
         host: external Redis host (required when not bundled). @default none
         port: @default 6379
-        password: Redis password; ``None`` connects without one. @default none
+        password: Redis password; ``None`` connects without one (unless ``existing_secret``).
+            @default none
+        existing_secret: a Secret key that already holds the password, instead of ``password``
+            (nothing secret in your code); the Celery URLs then come from an existing Celery
+            config Secret (``DagsterSystemConfig.celery_config_secret_name``). @default none
         broker_db: database number of the broker. @default 0
         backend_db: database number of the result backend. @default 0
         image: @default ``docker.io/library/redis`` (pinned)
@@ -41,6 +45,7 @@ class RedisSettings:
     host: str | None = None
     port: int = 6379
     password: str | None = field(default=None, repr=False)
+    existing_secret: SecretKeyRef | None = None
     broker_db: int = 0
     backend_db: int = 0
     image: Image = field(default_factory=default_redis_image)
@@ -59,17 +64,25 @@ class RedisSettings:
         check_non_negative_int("RedisSettings.backend_db", self.backend_db)
         if self.password is not None and (not isinstance(self.password, str) or not self.password):
             raise ConfigError("RedisSettings.password", "<redacted>", "a non-empty string or None")
+        if self.existing_secret is not None:
+            if not isinstance(self.existing_secret, SecretKeyRef):
+                raise ConfigError("RedisSettings.existing_secret", self.existing_secret,
+                                  "a SecretKeyRef(name=..., key=...)")
+            if self.password is not None:
+                raise ConfigError("RedisSettings.password", "<redacted>",
+                                  "none when existing_secret is given (one source of the password)")
 
 
 class Redis(Construct):
     """Redis for Celery: a bundled StatefulSet + Service, or only a connection; and with a
-    password, the password Secret (also for an external Redis: readers of the broker other than
+    password (not an existing Secret), the password Secret (also for an external Redis: readers of the broker other than
     Celery, such as KEDA, take credentials only from a Secret).
 
     Attributes:
         connection: broker and backend URLs (``redis://``); it carries ``password_secret``.
         service_name / port: the Service (bundled) or external host.
-        password_secret: the Secret key holding the password (``None`` without a password).
+        password_secret: the Secret key holding the password, created or existing (``None``
+            without a password).
     """
 
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
@@ -82,15 +95,19 @@ class Redis(Construct):
         self.pod_selector: dict[str, str] | None = release.selector("redis") if s.bundled else None
         auth = f":{quote(s.password, safe='')}@" if s.password else ""
         base = f"redis://{auth}{self.service_name}:{s.port}"
-        self.password_secret: SecretKeyRef | None = None
+        self.password_secret: SecretKeyRef | None = s.existing_secret
         if s.password:
             self.password_secret = SecretKeyRef(name=release.redis_secret, key=REDIS_PASSWORD_KEY)
             manifest(self, "secret", "Secret", name=self.password_secret.name, labels=release.labels("redis"),
                      body={"type": "Opaque", "data": secret_data({self.password_secret.key: s.password})})
+        #: Every Secret key Redis (and KEDA) reads credentials from.
+        self.credential_keys: tuple[SecretKeyRef, ...] = (
+            (self.password_secret,) if self.password_secret is not None else ())
         self.connection = BrokerConnection(broker_url=f"{base}/{s.broker_db}",
                                            backend_url=f"{base}/{s.backend_db}",
                                            host=self.service_name, port=s.port,
-                                           password_secret=self.password_secret)
+                                           password_secret=self.password_secret,
+                                           password_in_secret_only=s.existing_secret is not None)
         if not s.bundled:
             return
         env = []

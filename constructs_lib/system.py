@@ -9,7 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from ._manifest import RenderedChart, builds_chart
-from .celery_config_secret import CeleryConfigSecret
+from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
 from .daemon import DaemonSettings, DagsterDaemon
@@ -124,6 +124,11 @@ class DagsterSystemConfig:
             (:mod:`constructs_lib.network_policies`). @default enabled
         pod_disruption_budgets: budgets for the webserver, code locations and Celery queues.
             @default none
+        render_secrets: ``False`` renders no Secret at all (for external-secrets or
+            sealed-secrets): every credential must then be an existing Secret
+            (``existing_secret`` of PostgreSQL, RabbitMQ and Redis; under Celery
+            ``celery_config_secret_name``), else a ``ConfigError`` names the field; the Secrets
+            the pods read are :attr:`DagsterChart.credential_secrets`. @default ``True``
     """
 
     postgresql: Postgres
@@ -151,6 +156,7 @@ class DagsterSystemConfig:
     security_profile: str = DEFAULT_SECURITY_PROFILE
     network_policies: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
     pod_disruption_budgets: PodDisruptionBudgetSettings | None = None
+    render_secrets: bool = True
 
     def __post_init__(self) -> None:
         check_security_profile("DagsterSystemConfig.security_profile", self.security_profile)
@@ -175,6 +181,7 @@ class DagsterSystemConfig:
         if not self.uses_celery and self.broker is not None:
             raise ConfigError("DagsterSystemConfig.broker", type(self.broker).__name__,
                               f"None: {type(self.run_launcher).__name__} does not use Celery")
+        self._check_secret_sources()
         if self.flower is not None and not self.uses_celery:
             raise ConfigError("DagsterSystemConfig.flower", self.flower,
                               "None: Flower monitors Celery, and the run launcher does not use Celery")
@@ -192,6 +199,38 @@ class DagsterSystemConfig:
         if self.daemon is None and needs_daemon:
             raise ConfigError("DagsterSystemConfig.daemon", None,
                               "DaemonSettings: " + " and ".join(needs_daemon) + " need the daemon")
+
+    def _check_secret_sources(self) -> None:
+        """Existing broker Secrets need an existing Celery Secret (the URLs hold the password),
+        KEDA needs the RabbitMQ user name in a Secret, and without rendered Secrets every
+        credential is an existing one."""
+        broker = self.broker
+        existing_broker = isinstance(broker, (RabbitMqSettings, RedisSettings)) and broker.existing_secret is not None
+        if existing_broker and self.celery_config_secret_name is None:
+            raise ConfigError("DagsterSystemConfig.celery_config_secret_name", None,
+                              f"an existing Secret holding DAGSTER_CELERY_BROKER_URL and DAGSTER_CELERY_BACKEND_URL: "
+                              f"the broker password is in {type(broker).__name__}.existing_secret, so the library "
+                              "cannot write the URLs")
+        if (isinstance(broker, RabbitMqSettings) and broker.existing_secret is not None
+                and broker.existing_secret_username_key is None
+                and any(q.autoscaling is not None for q in self.celery_workers.queues)):
+            raise ConfigError("RabbitMqSettings.existing_secret_username_key", None,
+                              "the key of the existing Secret holding the user name: KEDA (queue autoscaling) reads "
+                              "the RabbitMQ user and password only from a Secret")
+        if not isinstance(self.render_secrets, bool):
+            raise ConfigError("DagsterSystemConfig.render_secrets", self.render_secrets, "true or false")
+        if self.render_secrets:
+            return
+        generated = [(f"{type(self.postgresql).__name__}.existing_secret", self.postgresql.existing_secret is None)]
+        if isinstance(broker, (RabbitMqSettings, RedisSettings)):
+            generated.append((f"{type(broker).__name__}.existing_secret",
+                              broker.existing_secret is None and broker.password is not None))
+        generated.append(("DagsterSystemConfig.celery_config_secret_name",
+                          self.uses_celery and self.celery_config_secret_name is None))
+        for name, generates in generated:
+            if generates:
+                raise ConfigError(name, None, "an existing Secret: render_secrets is False, so the output holds no "
+                                  "Secret and every credential comes from one you create")
 
     @property
     def uses_celery(self) -> bool:
@@ -211,6 +250,8 @@ class DagsterChart(RenderedChart):
         :class:`DagsterInstance` every Dagster pod is built from), env_config_maps, code_locations,
         workspace, webserver, daemon, celery_workers, flower, migrate, ingress, network_policies,
         pod_disruption_budgets.
+        credential_secrets: Secret name -> keys, every Secret the pods (and KEDA) read
+            credentials from, created here or existing (with ``render_secrets=False``: all yours).
     """
 
     @builds_chart
@@ -325,6 +366,20 @@ class DagsterChart(RenderedChart):
                                     strict=True))
             self.pod_disruption_budgets = PodDisruptionBudgets(
                 self, "pod-disruption-budgets", release=r, settings=c.pod_disruption_budgets, targets=targets)
+        self.credential_secrets = self._credential_secrets()
+
+    def _credential_secrets(self) -> dict[str, tuple[str, ...]]:
+        """Secret name -> the keys the system's pods (and KEDA) read credentials from: the ones
+        to create yourself with ``render_secrets=False`` (or that exist already)."""
+        refs = [self.postgresql.connection.password_secret]
+        if self.broker is not None:
+            refs += self.broker.credential_keys
+        keys: dict[str, set[str]] = {}
+        for ref in refs:
+            keys.setdefault(ref.name, set()).add(ref.key)
+        if self.celery_secret is not None:
+            keys.setdefault(self.celery_secret.name, set()).update((BROKER_URL_ENV, BACKEND_URL_ENV))
+        return {name: tuple(sorted(keys[name])) for name in sorted(keys)}
 
     def _network_targets(self, c: DagsterSystemConfig) -> list[tuple[str, Mapping[str, str], list[int | str],
                                                                       list[dict[str, object]]]]:

@@ -60,8 +60,8 @@ from ..naming import Release
 from ..network_policies import NetworkPolicySettings
 from ..pod_disruption_budgets import PodDisruptionBudgetSettings
 from ..postgresql import ExternalPostgreSqlSettings, PostgreSqlSettings
-from ..rabbitmq import RabbitMqSettings
-from ..redis import RedisSettings
+from ..rabbitmq import RABBITMQ_PASSWORD_KEY, RabbitMqSettings
+from ..redis import REDIS_PASSWORD_KEY, RedisSettings
 from ..system import Broker, DagsterSystemConfig, Postgres, RbacSettings
 from ..user_code_deployment import CodeLocationSettings
 from ..workload import SecretKeyRef, WorkloadOptions
@@ -406,6 +406,7 @@ class _Translator:
             broker=self._broker(uses_celery),
             celery_config_secret_name=(m.global_.celery_config_secret_name
                                        if uses_celery and not m.generate_celery_config_secret else None),
+            render_secrets=m.render_secrets,
             celery_workers=self._celery_workers(),
             flower=flower,
             webserver=webserver,
@@ -548,19 +549,45 @@ class _Translator:
                     raise _error(key, True, f"false: runLauncher.type is {m.run_launcher.type}, which does "
                                  "not use Celery")
             return None
+        if not m.render_secrets and m.generate_celery_config_secret:
+            raise _error("generateCeleryConfigSecret", True,
+                         f"false, with your Secret {m.global_.celery_config_secret_name!r} "
+                         "(global.celeryConfigSecretName) holding the Celery URLs: renderSecrets is false")
         if m.rabbitmq.enabled:
             mq = m.rabbitmq
-            if not mq.rabbitmq.password:
+            existing = mq.rabbitmq.existing_password_secret
+            if existing:
+                self._needs_own_celery_secret("rabbitmq.rabbitmq.existingPasswordSecret", existing)
+            elif not mq.rabbitmq.password:
                 raise _error("rabbitmq.rabbitmq.password", None,
-                             "a password (the official chart defaults to 'test'; this library has no default)")
+                             "a password (the official chart defaults to 'test'; this library has no default), or "
+                             "rabbitmq.rabbitmq.existingPasswordSecret naming your Secret")
+            elif not m.render_secrets:
+                raise _error("rabbitmq.rabbitmq.existingPasswordSecret", None,
+                             "your Secret holding rabbitmq-password: renderSecrets is false")
             return RabbitMqSettings(
-                password=mq.rabbitmq.password, username=mq.rabbitmq.username, port=mq.service.get("port", 5672),
+                password=None if existing else mq.rabbitmq.password,
+                existing_secret=SecretKeyRef(name=existing, key=RABBITMQ_PASSWORD_KEY) if existing else None,
+                username=mq.rabbitmq.username, port=mq.service.get("port", 5672),
                 image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image()))
         if m.redis.enabled:
             r = m.redis
-            if r.use_password and not r.password:
-                raise _error("redis.password", None, "a password when redis.usePassword is true")
-            password = r.password if r.use_password else None
+            existing_ref = None
+            if r.existing_secret:
+                if not r.use_password:
+                    raise _error("redis.usePassword", False, "true with redis.existingSecret")
+                self._needs_own_celery_secret("redis.existingSecret", r.existing_secret)
+                existing_ref = SecretKeyRef(name=r.existing_secret,
+                                            key=r.existing_secret_password_key or REDIS_PASSWORD_KEY)
+            elif r.existing_secret_password_key:
+                raise _error("redis.existingSecretPasswordKey", r.existing_secret_password_key,
+                             "empty without redis.existingSecret")
+            elif r.use_password and not r.password:
+                raise _error("redis.password", None,
+                             "a password when redis.usePassword is true, or redis.existingSecret")
+            elif r.use_password and not m.render_secrets:
+                raise _error("redis.existingSecret", None, "your Secret holding the password: renderSecrets is false")
+            password = r.password if r.use_password and existing_ref is None else None
             if r.broker_url or r.backend_url:
                 if r.internal:
                     raise _error("redis.brokerUrl", "<redacted>", "empty while redis.internal is true")
@@ -572,12 +599,21 @@ class _Translator:
             if not r.internal and not r.host:
                 raise _error("redis.host", "", "the Redis host (or redis.internal=true to run Redis in the cluster)")
             return RedisSettings(bundled=r.internal, host=None if r.internal else r.host, port=r.port,
-                                 password=password, broker_db=r.broker_db_number, backend_db=r.backend_db_number)
+                                 password=password, existing_secret=existing_ref, broker_db=r.broker_db_number,
+                                 backend_db=r.backend_db_number)
         if m.generate_celery_config_secret:
             raise _error("rabbitmq.enabled", False,
                          f"true (or redis.enabled=true, or generateCeleryConfigSecret=false with your own Secret): "
                          f"{m.run_launcher.type} needs a Celery broker")
         return None
+
+    def _needs_own_celery_secret(self, key: str, value: str) -> None:
+        """A broker password in the user's Secret: the Celery URLs cannot be written either."""
+        if self.m.generate_celery_config_secret:
+            raise _error("generateCeleryConfigSecret", True,
+                         f"false, with your Secret global.celeryConfigSecretName holding DAGSTER_CELERY_BROKER_URL and "
+                         f"DAGSTER_CELERY_BACKEND_URL: the broker password is in your Secret {value!r} ({key}), so "
+                         "the URLs cannot be written")
 
     def _flower(self, uses_celery: bool) -> FlowerSettings | None:
         f = self.m.flower
@@ -606,6 +642,10 @@ class _Translator:
         existing = None
         if not m.generate_postgresql_password_secret:
             existing = SecretKeyRef(name=m.global_.postgresql_secret_name, key=PG_PASSWORD_SECRET_KEY)
+        elif not m.render_secrets:
+            raise _error("generatePostgresqlPasswordSecret", True,
+                         f"false, with your Secret {m.global_.postgresql_secret_name!r} (global.postgresqlSecretName): "
+                         "renderSecrets is false")
         elif not pg.postgresql_password:
             raise _error("postgresql.postgresqlPassword", None,
                          "a password (the official chart defaults to 'test'; this library has no default), or "

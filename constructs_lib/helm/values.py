@@ -370,6 +370,8 @@ class PostgreSQL(Model):
 class RabbitMQCredentials(Model):
     username: str = "test"
     password: str | None = None
+    # The bitnami subchart's spelling: a Secret holding key rabbitmq-password.
+    existing_password_secret: str | None = None
 
 
 class VolumePermissions(Model):
@@ -390,6 +392,9 @@ class Redis(Model):
     internal: bool = False
     use_password: bool = False
     password: str | None = None
+    # The bitnami subchart's spellings: a Secret and its key (default redis-password).
+    existing_secret: str | None = None
+    existing_secret_password_key: str | None = None
     host: str = ""
     port: int = 6379
     broker_db_number: int = 0
@@ -599,3 +604,7 @@ class HelmValues(Model):
         "default", description="Extension: the security profile of every pod (default or hardened).")
     network_policy: NetworkPolicy = NetworkPolicy()
     pod_disruption_budget: PodDisruptionBudget = PodDisruptionBudget()
+    render_secrets: bool = Field(
+        True, description="Extension: false renders no Secret at all (external-secrets, sealed-secrets): every "
+        "credential then comes from a Secret you create (generatePostgresqlPasswordSecret=false, "
+        "generateCeleryConfigSecret=false, rabbitmq.rabbitmq.existingPasswordSecret, redis.existingSecret).")

@@ -26,9 +26,11 @@ from constructs_lib import (
     DagsterSystemConfig,
     ExternalPostgreSqlSettings,
     K8sRunLauncher,
+    RabbitMqSettings,
     RedisSettings,
     WorkloadOptions,
 )
+from constructs_lib.rabbitmq import RABBITMQ_CONF_KEY
 
 from .findings import Finding
 from .manifests import (
@@ -182,6 +184,14 @@ def declared_externals(config: DagsterSystemConfig) -> Externals:
             hosts.add((broker.host, broker.port))
     if isinstance(broker, RedisSettings) and not broker.bundled and broker.host is not None:
         hosts.add((broker.host, broker.port))
+    if isinstance(broker, (RabbitMqSettings, RedisSettings)) and broker.existing_secret is not None:
+        existing = broker.existing_secret
+        secrets.add(existing.name)
+        secret_keys.add((existing.name, existing.key))
+        if isinstance(broker, RabbitMqSettings):
+            if broker.existing_secret_username_key:
+                secret_keys.add((existing.name, broker.existing_secret_username_key))
+            secret_keys.add((existing.name, RABBITMQ_CONF_KEY))  # read only under the hardened profile
     if config.celery_config_secret_name is not None:
         secrets.add(config.celery_config_secret_name)
         secret_keys |= {(config.celery_config_secret_name, key) for key in (BROKER_URL_ENV, BACKEND_URL_ENV)}
