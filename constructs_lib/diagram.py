@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-__all__ = ["Edge", "Node", "SystemGraph", "chart_graph", "system_graph", "write_diagram"]
+__all__ = ["Edge", "Node", "SystemGraph", "chart_graph", "config_graph", "system_graph", "write_diagram"]
 
 Manifest = Mapping[str, Any]
 
@@ -515,6 +515,15 @@ def chart_graph(chart: Any) -> SystemGraph:
     broker = (connection.host, connection.port) if connection is not None and connection.host and connection.port \
         else None
     return system_graph(chart.to_json(), namespace=chart.namespace, broker=broker)
+
+
+def config_graph(config: Any) -> SystemGraph:
+    """The picture of the system a :class:`~constructs_lib.DagsterSystemConfig` synthesizes to."""
+    import cdk8s
+
+    from .system import DagsterChart
+
+    return chart_graph(DagsterChart(cdk8s.App(), "dagster", config=config))
 
 
 def write_diagram(graph: SystemGraph, path: str | Path) -> Path:

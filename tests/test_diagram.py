@@ -14,10 +14,10 @@ import pytest
 
 import main
 from constructs_lib import BrokerConnection, ConfigError, build_variant
-from constructs_lib.diagram import SystemGraph, system_graph, write_diagram
+from constructs_lib.diagram import SystemGraph, config_graph, system_graph, write_diagram
 
 from .conftest import ROOT, TEST_PASSWORDS, synth_config
-from .validation.variants import variant_objects
+from .validation.variants import variant_config, variant_objects
 
 WEB, DAEMON = "Deployment/dagster-dagster-webserver", "Deployment/dagster-daemon"
 CODE = "Deployment/dagster-dagster-user-deployments-k8s-example-user-code-1"
@@ -74,6 +74,7 @@ def test_the_celery_less_system() -> None:
         (WEB, CODE_SVC, "gRPC"), (DAEMON, CODE_SVC, "gRPC")}
     assert edges(graph, "launches") == {(DAEMON, JOBS, "runs")}
     assert {n.id for n in graph.nodes if n.role == "secret"} == {"Secret/dagster-postgresql-secret"}
+    assert config_graph(variant_config("k8s")) == graph  # what the CLI draws from a configuration
 
 
 def test_autoscaling_and_external_services() -> None:
