@@ -47,7 +47,7 @@ class _Subcommand:
 #: Every subcommand, by name, in registration order (complete after :func:`load_subcommands`).
 SUBCOMMANDS: dict[str, _Subcommand] = {}
 #: Modules (of this package) whose import registers more subcommands: add yours here.
-SUBCOMMAND_MODULES = ("cli_diff", "cli_migrate")
+SUBCOMMAND_MODULES = ("cli_diff", "cli_migrate", "cli_diagram")
 
 
 def subcommand(name: str, *, help: str) -> Callable[[Configure], Configure]:

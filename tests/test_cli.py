@@ -70,7 +70,7 @@ def test_the_package_comes_from_the_wheel(script: Path) -> None:
 def test_help_lists_every_subcommand(script: Path) -> None:
     result = run(script, "--help")
     assert result.returncode == 0, result.stderr
-    for name in ("synth", "diff", "schema", "migrate-values"):
+    for name in ("synth", "diff", "schema", "migrate-values", "diagram"):
         assert name in load_subcommands() and name in result.stdout
 
 
@@ -129,3 +129,21 @@ def test_migrate_values_prints_the_seed_era_file_in_todays_spelling(script: Path
     assert yaml.safe_load(result.stdout) == {"dagsterWebserver": {"replicaCount": 2},
                                              "runLauncher": {"type": "K8sRunLauncher"}}
     assert len([line for line in result.stderr.splitlines() if line.startswith("deprecated")]) == 3
+
+
+def test_diagram_draws_the_system_synth_would_write(script: Path, tmp_path: Path) -> None:
+    result = run(script, "diagram", "--variant", "k8s", "--release", "prod", "system.mmd", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["system.mmd"]
+    mermaid = (tmp_path / "system.mmd").read_text()
+    assert mermaid.startswith("flowchart LR") and "prod-dagster-webserver" in mermaid
+    assert not list(tmp_path.glob("*.k8s.yaml")) and not (tmp_path / "dist").exists(), "a diagram writes no YAML"
+    values = tmp_path / "values.yaml"
+    values.write_text("postgresql:\n  postgresqlPassword: pw\nrunLauncher:\n  type: K8sRunLauncher\n")
+    from_values = run(script, "diagram", "-f", str(values), "values.dot", cwd=tmp_path)
+    assert from_values.returncode == 0, from_values.stderr
+    assert (tmp_path / "values.dot").read_text().startswith("digraph")
+    several = run(script, "diagram", "--all-variants", "all.mmd", cwd=tmp_path)
+    assert several.returncode == 2 and "a diagram draws one system" in several.stderr
+    bad = run(script, "diagram", "--variant", "k8s", "system.png", cwd=tmp_path)
+    assert bad.returncode == 2 and ".svg" in bad.stderr
