@@ -7,10 +7,11 @@ export CDK8S_CHECK_UPGRADE := false
 
 .PHONY: synth test lint install schema imports diagrams diagram-deps kubectl-deps dagster-venv smoke-deps scan bench bench-quick
 
-$(BIN)/.installed: pyproject.toml
+# pyproject.toml holds compatible ranges; constraints.txt the exact versions installed here and in CI.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -45,8 +46,9 @@ $(CHECKOV_VENV)/.installed: scripts/checkov-requirements.txt
 
 install: $(BIN)/.installed node_modules/.installed smoke-deps diagram-deps kubectl-deps $(CHECKOV_VENV)/.installed
 
-# Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/.
-synth: $(BIN)/.installed
+# Synthesize the default system (Celery-on-K8s with RabbitMQ) into dist/; also installs the pinned
+# cdk8s CLI (node_modules), so that `npx cdk8s synth` works next.
+synth: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python main.py
 
 # Regenerate the JSON schema of the accepted Helm values after changing the values model.

@@ -52,7 +52,9 @@ def test_a_fresh_virtualenv_gets_the_fixtures_from_the_wheel(tmp_path: Path) -> 
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", venv], cwd=tmp_path)
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", f"{wheel}[testing]"], cwd=tmp_path)
+    # The pinned versions (constraints.txt): the ranges of pyproject.toml would take the newest.
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-c", ROOT / "constraints.txt",
+         f"{wheel}[testing]"], cwd=tmp_path)
 
     project = tmp_path / "project"  # a user's repository
     (project / "tests").mkdir(parents=True)
