@@ -159,7 +159,9 @@ class _Queued(RenderedChart):
         self.seen_queued = len(_transport._queue)
 
 
-def test_objects_made_while_a_chart_is_built_are_created_in_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def queue_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of queued creates in each write to the kernel, as they happen."""
     writes: list[int] = []
     original = _transport._write_queue
 
@@ -168,6 +170,11 @@ def test_objects_made_while_a_chart_is_built_are_created_in_one_write(monkeypatc
         original(process, flush=flush)
 
     monkeypatch.setattr(_transport, "_write_queue", counting)
+    return writes
+
+
+def test_objects_made_while_a_chart_is_built_are_created_in_one_write(queue_writes: list[int]) -> None:
+    writes = queue_writes
     chart = _Queued(cdk8s.Testing.app(), "c", ["a", "b", "c"])
     assert chart.seen_queued == 3 and writes == [3] and not _transport._queue
     objs = [c for c in chart.node.children if isinstance(c, Manifest)]
@@ -176,19 +183,11 @@ def test_objects_made_while_a_chart_is_built_are_created_in_one_write(monkeypatc
     assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b", "extra": "x"}, {"k": "c"}]
 
 
-def test_a_long_queue_goes_in_bounded_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_queue_goes_in_bounded_writes(queue_writes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     """The answers of one write fit in a pipe's buffer: the kernel never waits for Python to read."""
-    writes: list[int] = []
-    original = _transport._write_queue
-
-    def counting(process: Any, *, flush: bool) -> None:
-        writes.append(len(_transport._queue))
-        original(process, flush=flush)
-
-    monkeypatch.setattr(_transport, "_write_queue", counting)
     monkeypatch.setattr(_transport, "_MAX_QUEUE", 4)
     chart = _Queued(cdk8s.Testing.app(), "c", [f"m{i}" for i in range(10)])
-    assert writes == [4, 4, 2]
+    assert queue_writes == [4, 4, 2]
     assert [o["metadata"]["name"] for o in cdk8s.Testing.synth(chart)] == [f"m{i}" for i in range(10)]
 
 
