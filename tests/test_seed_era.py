@@ -267,3 +267,25 @@ def test_the_printed_file_reads_back_as_the_same_values(tmp_path: Path) -> None:
     path = tmp_path / "migrated.yaml"
     path.write_text(migrated_yaml(migration.values, ["old.yaml"]))
     assert load_values([path]) == migration.values
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"dagit": {"replicaCount": "many"}}, r"^dagit\.replicaCount: .*valid integer"),
+    ({"dagit": {"replicaCont": 2}}, r"^unknown key 'dagit\.replicaCont'; did you mean 'dagit\.replicaCount'\?"),
+    ({"dagit": {"image": {"repository": "my/image:latest", "tag": "latest"}}},
+     r"^dagit\.image\.repository: invalid value 'my/image:latest'; expected a repository without a tag"),
+    ({"celery": {"enabled": True, "workerQueues": [{"name": "Bad_Name"}]},
+      "rabbitmq": {"enabled": True, "rabbitmq": {"password": "mq"}}},
+     r"^celery\.workerQueues\[0\]\.name: "),
+    ({"userDeployments": {"deployments": [{"name": "x", "image": {"repository": "r"}, "port": "http"}]}},
+     r"^userDeployments\.deployments\[0\]\.port: "),
+    ({"dagsterDaemon": {"queuedRunCoordinator": {"enabled": True, "config": {"max_concurrent_runs": "ten"}}}},
+     r"^dagsterDaemon\.queuedRunCoordinator\.config\.max_concurrent_runs\b.*'ten'"),
+    ({"ingress": {"enabled": True, "dagit": {"precedingPaths": [{"path": "/", "serviceName": "Bad_svc",
+                                                                 "servicePort": 80}]}}},
+     r"^ingress\.dagit\.precedingPaths\[0\]\.serviceName: invalid value 'Bad_svc'"),
+])
+def test_an_error_names_the_key_as_the_seed_era_file_wrote_it(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValuesError, match=message) as raised:
+        quiet({"postgresql": {"postgresqlPassword": "pw"}, **values})
+    assert "dagsterWebserver" not in str(raised.value) and "runLauncher" not in str(raised.value)

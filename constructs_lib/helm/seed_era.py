@@ -19,8 +19,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
+
+from ..errors import ConfigError
 
 __all__ = ["SEED_ERA", "Deprecation", "Migration", "OnDeprecation", "migrate_values", "normalize_aliases"]
 
@@ -72,10 +75,37 @@ OnDeprecation = Callable[[Deprecation], None]
 
 @dataclasses.dataclass(frozen=True)
 class Migration:
-    """Values in today's spelling and what was rewritten (one entry per old key)."""
+    """Values in today's spelling and what was rewritten (one entry per old key).
+
+    ``moved``: (today's key path, the path the file wrote it at) for every key that moved, so
+    that an error about today's key can name the key the file wrote (:meth:`reworded`)."""
 
     values: Obj
     deprecations: tuple[Deprecation, ...]
+    moved: tuple[tuple[str, str], ...] = ()
+
+    def written(self, path: str) -> str:
+        """Where the file wrote today's key ``path`` (``dagsterWebserver.replicaCount`` ->
+        ``dagit.replicaCount``); ``path`` itself if it did not move."""
+        best = max((m for m, _ in self.moved if path == m or path.startswith((m + ".", m + "["))), key=len,
+                   default="")
+        return dict(self.moved)[best] + path[len(best):] if best else path
+
+    def reworded(self, error: ConfigError) -> ConfigError:
+        """``error`` naming the keys as the file wrote them (every moved key path in its message):
+        a ``ValuesError`` if any was named, else ``error`` itself."""
+        if not self.moved:
+            return error
+        pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(m) for m, _ in
+                                                        sorted(self.moved, key=lambda pair: -len(pair[0])))
+                             + r")(?=$|[^\w-])")
+        text = pattern.sub(lambda match: dict(self.moved)[match[1]], str(error))
+        field = self.written(error.field)
+        if (text, field) == (str(error), error.field):
+            return error
+        from .translate import ValuesError  # translate imports this module
+
+        return ValuesError(field, error.value, error.expected, message=text)
 
 
 def migrate_values(values: Mapping[str, Any]) -> Migration:
@@ -124,11 +154,7 @@ class _Migrator:
 
     def written(self, path: str) -> str:
         """Where the file wrote today's ``path`` (its old spelling, if it moved)."""
-        best = ""
-        for modern in self.origin:
-            if (path == modern or path.startswith((modern + ".", modern + "["))) and len(modern) > len(best):
-                best = modern
-        return self.origin[best] + path[len(best):] if best else path
+        return Migration(values={}, deprecations=(), moved=tuple(self.origin.items())).written(path)
 
     def section(self, path: str) -> Obj | None:
         """The mapping at dotted ``path`` of the values, if there is one."""
@@ -147,7 +173,8 @@ class _Migrator:
         self.env_lists()
         self.webserver_probes()
         self.rabbitmq()
-        return Migration(values=self.out, deprecations=tuple(Deprecation(k, m) for k, m in self.notes.items()))
+        return Migration(values=self.out, deprecations=tuple(Deprecation(k, m) for k, m in self.notes.items()),
+                         moved=tuple(self.origin.items()))
 
     # -- the steps --
     def rename_sections(self) -> None:
@@ -176,6 +203,7 @@ class _Migrator:
                 self.out = {k: (moved if k == "global" else v) for k, v in self.out.items() if k != key}
             else:
                 self.out = _renamed_in_place(self.out, key, "global", moved)
+            self.origin["global.dagsterHome"] = key
             self.note(key, "global.dagsterHome")
 
     def run_launcher(self) -> None:
@@ -291,6 +319,7 @@ class _Migrator:
         new: Obj = {}
         if "enabled" in old:
             new["enabled"] = old["enabled"]
+            self.origin["dagsterDaemon.runCoordinator.enabled"] = f"{old_path}.enabled"
         module, class_ = old.get("module", _QUEUED_CLASS[0]), old.get("class", _QUEUED_CLASS[1])
         config = old.get("config") or {}
         if not isinstance(config, Mapping):
@@ -306,6 +335,8 @@ class _Migrator:
                 if modern in queued:
                     _both(f"{old_path}.config.{key}", f"{old_path}.config.{modern}")
                 queued[modern] = value
+                self.origin[f"dagsterDaemon.runCoordinator.config.queuedRunCoordinator.{modern}"] = (
+                    f"{old_path}.config.{key}")
             if queued:
                 new["config"] = {"queuedRunCoordinator": queued}
         else:

@@ -276,17 +276,24 @@ def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster", nam
     """The system the official chart would install for ``values`` (Helm's user values).
 
     Seed-era keys (``seed_era.py``) are rewritten first; ``on_deprecation`` gets one
-    :class:`Deprecation` per old key (default: a line on stderr)."""
+    :class:`Deprecation` per old key (default: a line on stderr); an error names a key as the
+    values wrote it (``dagit.replicaCount``, not ``dagsterWebserver.replicaCount``)."""
     check_tree(values, "values")
     migration = migrate_values(values)
     for deprecation in migration.deprecations:
         on_deprecation(deprecation)
     normalized = prune_nulls(migration.values)
     try:
-        model = v.HelmValues.model_validate(normalized)
-    except ValidationError as error:
-        raise _validation_error(error) from None
-    return _Translator(model, release, namespace).config()
+        try:
+            model = v.HelmValues.model_validate(normalized)
+        except ValidationError as error:
+            raise _validation_error(error) from None
+        return _Translator(model, release, namespace).config()
+    except ConfigError as error:
+        reworded = migration.reworded(error)
+        if reworded is error:
+            raise
+        raise reworded from None
 
 
 def _names(path: str, refs: Sequence[Any]) -> list[str]:
