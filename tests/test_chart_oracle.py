@@ -160,6 +160,9 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
         "jobNamespace: a binding in another namespace names the ServiceAccount's",
     # -- the bitnami subcharts: only their Services' names and ports are an interface --
     ("Secret", "*-postgresql", "exists"): BUNDLED_ONLY + " (the password is in <fullname>-postgresql-secret)",
+    ("Secret", "*-rabbitmq", "exists", "33-*"): BUNDLED_ONLY + " (with existingPasswordSecret the subchart still "
+        "renders its Secret for the Erlang cookie; the single-node bundled RabbitMQ shares no cookie, so the library "
+        "renders no RabbitMQ Secret)",
     ("ConfigMap", "*-rabbitmq-config|*-rabbitmq-healthchecks", "exists"): BUNDLED_ONLY,
     ("Role", "*-rabbitmq-endpoint-reader", "exists"): BUNDLED_ONLY + " (single node: no peer discovery)",
     ("RoleBinding", "*-rabbitmq-endpoint-reader", "exists"): BUNDLED_ONLY + " (single node: no peer discovery)",
