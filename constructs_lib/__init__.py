@@ -2,6 +2,7 @@
 
 from . import _quiet  # noqa: F401  (first: silences jsii's Node end-of-life banner)
 from ._release import released
+from ._stateful import Persistence
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryQueue, CeleryWorkerPool, CeleryWorkersSettings
@@ -106,6 +107,7 @@ __all__ = [
     "NetworkPolicySettings",
     "NoOpComputeLogs",
     "Passwords",
+    "Persistence",
     "PodDisruptionBudgetSettings",
     "PodDisruptionBudgets",
     "PostgreSql",

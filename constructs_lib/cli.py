@@ -163,6 +163,8 @@ def _configs(args: argparse.Namespace) -> dict[str, Any]:
         from .helm import from_helm_values, load_values
 
         values = load_values(args.values, set_order=args.sets)
+        if args.security_profile:  # checked against the values, so that an error names their keys
+            values = {**values, "securityProfile": args.security_profile}
         release = "dagster" if args.release is None else args.release
         return {"dagster": from_helm_values(values, release=release, namespace=args.namespace)}
     names = list(VARIANTS) if args.all_variants else [args.variant or DEFAULT_VARIANT]

@@ -9,7 +9,7 @@ from typing import Any
 from constructs import Construct
 
 from ._manifest import manifest, secret_data
-from ._stateful import stateful_service
+from ._stateful import Persistence, stateful_service
 from .connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, PostgresConnection
 from .errors import ConfigError, check_non_empty, check_port
 from .images import Image, default_postgres_image
@@ -54,9 +54,10 @@ class PostgreSqlSettings:
         scheme: SQLAlchemy scheme Dagster connects with; ``None`` leaves it to SQLAlchemy.
             @default ``postgresql+psycopg2`` (the driver Dagster's images ship)
         image: @default ``docker.io/library/postgres`` (pinned)
-        storage_size: size of the data PersistentVolumeClaim. @default ``8Gi``
-        storage_class: StorageClass of the claim. @default the cluster default
-        options: workload settings of the StatefulSet. @default none
+        persistence: the data volume (claim size, StorageClass, access modes, an existing
+            claim, or none). @default :class:`Persistence` (an ``8Gi`` claim)
+        options: workload settings of the StatefulSet (resources, nodeSelector, tolerations,
+            affinity, security contexts, pod labels and annotations ...). @default none
     """
 
     password: str | None = field(default=None, repr=False)
@@ -67,8 +68,7 @@ class PostgreSqlSettings:
     params: Mapping[str, Any] = field(default_factory=dict)
     image: Image = field(default_factory=default_postgres_image)
     scheme: str | None = DEFAULT_PG_SCHEME
-    storage_size: str = "8Gi"
-    storage_class: str | None = None
+    persistence: Persistence = field(default_factory=Persistence)
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -76,7 +76,6 @@ class PostgreSqlSettings:
         check_non_empty("PostgreSqlSettings.username", self.username)
         check_non_empty("PostgreSqlSettings.database", self.database)
         check_port("PostgreSqlSettings.port", self.port)
-        check_non_empty("PostgreSqlSettings.storage_size", self.storage_size)
 
 
 class PostgreSql(Construct):
@@ -124,8 +123,8 @@ class PostgreSql(Construct):
             selector=self.pod_selector, container=container,
             service_ports=[{"name": "tcp-postgresql", "port": s.port, "targetPort": "tcp-postgresql",
                             "protocol": "TCP"}],
-            data_mount_path="/var/lib/postgresql/data", storage_size=s.storage_size,
-            storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+            data_mount_path="/var/lib/postgresql/data", persistence=s.persistence, options=s.options,
+            image_pull_secrets=image_pull_secrets,
             # The official image's `postgres` user; the server writes its socket and lock file
             # to /var/run/postgresql, the entrypoint (and nss_wrapper for another UID) to /tmp.
             needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/var/run/postgresql", "/tmp"),

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from constructs import Construct
 
 from ._manifest import manifest, secret_data
-from ._stateful import stateful_service
+from ._stateful import Persistence, stateful_service
 from .connections import BrokerConnection
 from .errors import ConfigError, check_non_empty, check_port
 from .images import Image, default_rabbitmq_image
@@ -43,9 +43,9 @@ class RabbitMqSettings:
         port: AMQP Service port. @default 5672
         management_port: management API Service port. @default 15672
         image: @default ``docker.io/library/rabbitmq`` ``-management`` variant (pinned)
-        storage_size: size of the data claim. @default ``8Gi``
-        storage_class: @default the cluster default
-        options: workload settings of the StatefulSet. @default none
+        persistence: the data volume. @default :class:`Persistence` (an ``8Gi`` claim)
+        options: workload settings of the StatefulSet (resources, nodeSelector, tolerations,
+            affinity, security contexts, pod labels and annotations ...). @default none
     """
 
     password: str | None = field(default=None, repr=False)
@@ -55,8 +55,7 @@ class RabbitMqSettings:
     port: int = 5672
     management_port: int = 15672
     image: Image = field(default_factory=default_rabbitmq_image)
-    storage_size: str = "8Gi"
-    storage_class: str | None = None
+    persistence: Persistence = field(default_factory=Persistence)
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -162,8 +161,8 @@ class RabbitMq(Construct):
                 {"name": "amqp", "port": s.port, "targetPort": "amqp", "protocol": "TCP"},
                 {"name": "stats", "port": s.management_port, "targetPort": "stats", "protocol": "TCP"},
             ],
-            data_mount_path="/var/lib/rabbitmq", storage_size=s.storage_size,
-            storage_class=s.storage_class, options=s.options, image_pull_secrets=image_pull_secrets,
+            data_mount_path="/var/lib/rabbitmq", persistence=s.persistence, options=s.options,
+            image_pull_secrets=image_pull_secrets,
             # The official image's `rabbitmq` user; HOME (the Erlang cookie) is the data volume.
             needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/tmp",)),
             volumes=[{"name": "default-user", "secret": {

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from constructs import Construct
 
 from ._manifest import manifest, secret_data
-from ._stateful import stateful_service
+from ._stateful import Persistence, stateful_service
 from .connections import BrokerConnection
 from .errors import ConfigError, check_non_negative_int, check_port
 from .images import Image, default_redis_image
@@ -37,8 +37,9 @@ class RedisSettings:
         broker_db: database number of the broker. @default 0
         backend_db: database number of the result backend. @default 0
         image: @default ``docker.io/library/redis`` (pinned)
-        storage_size / storage_class: the bundled server's data claim. @default ``8Gi``
-        options: workload settings of the bundled StatefulSet. @default none
+        persistence: the bundled server's data volume. @default :class:`Persistence` (an ``8Gi`` claim)
+        options: workload settings of the bundled StatefulSet (resources, nodeSelector,
+            tolerations, affinity, security contexts, pod labels and annotations ...). @default none
     """
 
     bundled: bool = True
@@ -49,8 +50,7 @@ class RedisSettings:
     broker_db: int = 0
     backend_db: int = 0
     image: Image = field(default_factory=default_redis_image)
-    storage_size: str = "8Gi"
-    storage_class: str | None = None
+    persistence: Persistence = field(default_factory=Persistence)
     options: WorkloadOptions = field(default_factory=WorkloadOptions)
 
     def __post_init__(self) -> None:
@@ -129,7 +129,7 @@ class Redis(Construct):
             self, name=self.service_name, labels=release.labels("redis"),
             selector=release.selector("redis"), container=container,
             service_ports=[{"name": "redis", "port": s.port, "targetPort": "redis", "protocol": "TCP"}],
-            data_mount_path="/data", storage_size=s.storage_size, storage_class=s.storage_class,
+            data_mount_path="/data", persistence=s.persistence,
             options=s.options, image_pull_secrets=image_pull_secrets,
             # The official image's `redis` user; it writes only to its data directory.
             needs=ProcessNeeds(image_user=OFFICIAL_IMAGE_UID, writable_paths=("/tmp",),

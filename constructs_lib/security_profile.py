@@ -22,15 +22,24 @@ system (``DagsterSystemConfig.security_profile``):
     explicit projected volume instead of the automatic mount.
 
 A workload states what its process needs (:class:`ProcessNeeds`); :func:`apply_security_profile`
-turns that and the profile into the pod's settings. Everything the user set explicitly wins:
-the profile only fills in what is missing.
+turns that and the profile into the pod's settings.
+
+Precedence: everything the user set explicitly (``WorkloadOptions.pod_security_context``,
+``security_context``, ``resources``; from Helm values a workload's ``podSecurityContext`` /
+``securityContext`` / ``resources``, a bundled service's subchart keys) wins key by key; the
+profile fills in only what is missing (a given ``capabilities`` replaces the profile's whole;
+a default limit never undercuts the user's request). Under ``hardened`` a user value that would
+break Pod Security "restricted" (``runAsUser: 0``, ``privileged: true``, capabilities that keep
+more than ``NET_BIND_SERVICE`` or do not drop ``ALL``, an ``Unconfined`` seccomp profile, a
+``hostPath`` volume ...) is a :class:`ConfigError` naming the field
+(:func:`restricted_violations`), not a pod the admission controller rejects later.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -45,6 +54,7 @@ __all__ = [
     "apply_security_profile",
     "check_security_profile",
     "parse_quantity",
+    "restricted_violations",
 ]
 
 _T = TypeVar("_T")
@@ -153,6 +163,79 @@ def _under(defaults: Mapping[str, Any], given: Mapping[str, Any] | None) -> Json
     return out
 
 
+#: Pod Security "restricted": the only volume sources a pod may use.
+_RESTRICTED_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                                 "projected", "secret"})
+#: Pod Security "baseline": the sysctls a pod may set.
+_SAFE_SYSCTLS = frozenset({
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes"})
+_SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
+
+
+def _context_violations(where: str, sc: Mapping[str, Any], *, container: bool) -> list[tuple[str, object, str]]:
+    """What in security context ``sc`` (pod or container) breaks Pod Security "restricted"."""
+    out: list[tuple[str, object, str]] = []
+    if sc.get("runAsUser") == 0:
+        out.append((f"{where}.runAsUser", 0, "a non-zero UID"))
+    if sc.get("runAsNonRoot") is False:
+        out.append((f"{where}.runAsNonRoot", False, "true or unset"))
+    seccomp = (sc.get("seccompProfile") or {}).get("type")
+    if seccomp is not None and seccomp not in ("RuntimeDefault", "Localhost"):
+        out.append((f"{where}.seccompProfile.type", seccomp, "RuntimeDefault or Localhost"))
+    apparmor = (sc.get("appArmorProfile") or {}).get("type")
+    if apparmor is not None and apparmor not in ("RuntimeDefault", "Localhost"):
+        out.append((f"{where}.appArmorProfile.type", apparmor, "RuntimeDefault or Localhost"))
+    selinux = sc.get("seLinuxOptions") or {}
+    if selinux.get("type", "") not in _SELINUX_TYPES:
+        out.append((f"{where}.seLinuxOptions.type", selinux["type"],
+                    "one of " + ", ".join(sorted(_SELINUX_TYPES - {""}))))
+    for key in ("user", "role"):
+        if selinux.get(key):
+            out.append((f"{where}.seLinuxOptions.{key}", selinux[key], "unset"))
+    if (sc.get("windowsOptions") or {}).get("hostProcess"):
+        out.append((f"{where}.windowsOptions.hostProcess", True, "false or unset"))
+    if not container:
+        for i, sysctl in enumerate(sc.get("sysctls") or []):
+            if sysctl.get("name") not in _SAFE_SYSCTLS:
+                out.append((f"{where}.sysctls[{i}].name", sysctl.get("name"), "a sysctl of the safe set"))
+        return out
+    if sc.get("privileged"):
+        out.append((f"{where}.privileged", sc["privileged"], "false or unset"))
+    if sc.get("allowPrivilegeEscalation"):
+        out.append((f"{where}.allowPrivilegeEscalation", sc["allowPrivilegeEscalation"], "false or unset"))
+    if sc.get("procMount", "Default") != "Default":
+        out.append((f"{where}.procMount", sc["procMount"], "Default or unset"))
+    if "capabilities" in sc:  # the user's capabilities replace the profile's: they must do what it does
+        caps = sc.get("capabilities") or {}
+        if "ALL" not in (caps.get("drop") or []):
+            out.append((f"{where}.capabilities.drop", caps.get("drop"), "a list with ALL"))
+        extra = sorted(set(caps.get("add") or []) - {"NET_BIND_SERVICE"})
+        if extra:
+            out.append((f"{where}.capabilities.add", caps.get("add"), "no capability but NET_BIND_SERVICE"))
+    return out
+
+
+def restricted_violations(*, pod_security_context: Mapping[str, Any] | None = None,
+                          security_context: Mapping[str, Any] | None = None,
+                          volumes: Sequence[Mapping[str, Any]] = ()) -> list[tuple[str, object, str]]:
+    """What of the user's own pod settings would keep a ``hardened`` pod from passing Pod
+    Security "restricted": ``(field, value, expected)`` with ``field`` relative to the
+    settings (``security_context.privileged``, ``volumes[0]``). The profile fills in every
+    setting the user leaves out, so only values the user gave can break it."""
+    out = _context_violations("pod_security_context", pod_security_context or {}, container=False)
+    out += _context_violations("security_context", security_context or {}, container=True)
+    for i, volume in enumerate(volumes):
+        sources = sorted(set(volume) - {"name"} - _RESTRICTED_VOLUMES)
+        if sources:
+            allowed = ", ".join(sorted(_RESTRICTED_VOLUMES))
+            out.append((f"volumes[{i}]", volume.get("name"),
+                        f"a volume of a type Pod Security \"restricted\" allows ({allowed}), not {', '.join(sources)}"))
+    return out
+
+
 def _volume_name(path: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
     name = f"rw-{slug}"
@@ -181,6 +264,9 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
     pod: Json = {"seccompProfile": {"type": "RuntimeDefault"}}
     if uid is not None:
         pod.update({"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid})
+        if (spec.get("securityContext") or {}).get("runAsUser") == 0:
+            # The user chose root (only possible under ``default``): not contradicted by runAsNonRoot.
+            del pod["runAsNonRoot"]
     spec["securityContext"] = _under(pod, spec.get("securityContext"))
     runs_as_root = spec["securityContext"].get("runAsUser", 0 if uid is None else uid) == 0
 

@@ -22,7 +22,7 @@ from .errors import (
     check_str_mapping,
 )
 from .images import Image
-from .security_profile import ProcessNeeds, apply_security_profile, check_security_profile
+from .security_profile import ProcessNeeds, apply_security_profile, check_security_profile, restricted_violations
 
 __all__ = [
     "SecretKeyRef",
@@ -158,7 +158,8 @@ class WorkloadOptions:
         security_profile: ``default`` or ``hardened`` (see :mod:`constructs_lib.security_profile`);
             ``None`` takes the system's (``DagsterSystemConfig.security_profile``), ``default``
             for a construct used on its own. What is set explicitly here (security contexts,
-            resources) wins over the profile. @default ``None``
+            resources) wins over the profile; under ``hardened``, a value here that breaks Pod
+            Security "restricted" is a :class:`ConfigError`. @default ``None``
     """
 
     resources: Mapping[str, Any] = field(default_factory=dict)
@@ -217,6 +218,17 @@ class WorkloadOptions:
         if self.security_profile is not None:
             check_security_profile(f"{p}.security_profile", self.security_profile)
         self._check_as_the_api_server()
+        if self.security_profile == "hardened":
+            self.check_restricted()
+
+    def check_restricted(self) -> None:
+        """Raise the first of the user's own settings that would break Pod Security "restricted"
+        (the ``hardened`` profile's promise); see :func:`~.security_profile.restricted_violations`."""
+        for field_name, value, expected in restricted_violations(
+                pod_security_context=self.pod_security_context, security_context=self.security_context,
+                volumes=self.volumes):
+            raise ConfigError(f"WorkloadOptions.{field_name}", value,
+                              f'{expected} (the hardened security profile passes Pod Security "restricted")')
 
     @property
     def profile(self) -> str:

@@ -319,6 +319,52 @@ def object_fields(obj: Manifest, pods: list[Manifest]) -> dict[str, Any]:
     return {k: v for k, v in pruned.items() if v not in (None, {}, [])}
 
 
+#: Pod labels a bitnami subchart or the library sets for itself (selectors, provenance), not the user.
+OWN_POD_LABELS = ("app", "release", "role", "component", "chart", "heritage")
+
+
+def _data_volume(obj: Manifest) -> Any:
+    """Where a bundled service keeps its data: a claim template, an existing claim or an emptyDir."""
+    claims = obj["spec"].get("volumeClaimTemplates") or []
+    if claims:
+        spec = claims[0]["spec"]
+        return prune({"claim": {"accessModes": spec.get("accessModes"),
+                                "size": spec["resources"]["requests"]["storage"],
+                                "storageClassName": spec.get("storageClassName")}})
+    volumes = obj["spec"]["template"]["spec"].get("volumes") or []
+    for volume in volumes:
+        if "persistentVolumeClaim" in volume:
+            return {"existingClaim": volume["persistentVolumeClaim"]["claimName"]}
+    data = [v["name"] for v in volumes if v["name"] in ("data", "redis-data") and "emptyDir" in v]
+    return {"emptyDir": True} if data else None
+
+
+def bundled_fields(obj: Manifest) -> dict[str, Any]:
+    """What a bitnami subchart's StatefulSet and the library's own one for the same values have in
+    common: the subchart keys the library supports (placement, the user's pod labels and
+    annotations, the data volume, the main container's resources, the UID/groups it runs as)."""
+    template = obj["spec"]["template"]
+    spec = template["spec"]
+    main = spec["containers"][0]
+    pod_sc, sc = spec.get("securityContext") or {}, main.get("securityContext") or {}
+    labels = {k: v for k, v in _labels(template.get("metadata") or {}).items()
+              if k not in OWN_POD_LABELS and not k.startswith(("app.kubernetes.io/", "helm.sh/"))}
+    fields = {
+        "nodeSelector": prune(spec.get("nodeSelector")),
+        "affinity": prune(spec.get("affinity")),
+        "tolerations": prune(spec.get("tolerations")),
+        "pod.labels": labels,
+        "pod.annotations": _annotations(template.get("metadata") or {}),
+        "data": _data_volume(obj),
+        "main.resources": prune(main.get("resources")),
+        "runAsUser": sc.get("runAsUser", pod_sc.get("runAsUser")),
+        "fsGroup": pod_sc.get("fsGroup"),
+        "supplementalGroups": pod_sc.get("supplementalGroups"),
+        "namespace": obj["metadata"].get("namespace"),
+    }
+    return {k: v for k, v in fields.items() if v not in (None, {}, [])}
+
+
 def _selects(selector: Mapping[str, str], workload: Manifest) -> bool:
     labels = (workload["spec"]["template"].get("metadata") or {}).get("labels") or {}
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
@@ -354,7 +400,8 @@ def compare(chart: Iterable[Rendered], ours: Iterable[Manifest], namespace: str)
     """Every semantic difference between the chart's render and the library's output.
 
     Objects of the bitnami subcharts are compared by kind and name only (the library deploys
-    the official images' StatefulSets instead), except their Services, which are an interface.
+    the official images' StatefulSets instead), except their Services, which are an interface,
+    and their StatefulSets, compared on what the supported subchart keys mean (:func:`bundled_fields`).
     """
     chart = list(chart)
     ours = list(ours)
@@ -375,10 +422,12 @@ def compare(chart: Iterable[Rendered], ours: Iterable[Manifest], namespace: str)
         if key not in out or key not in ref:
             diffs.append(Difference(kind, name, "exists", key in ref, key in out))
             continue
-        if key in shallow:
+        if key in shallow and kind != "StatefulSet":
             continue
-        mine = object_fields(out[key], our_pods)
-        theirs = object_fields(ref[key], chart_pods)
+        if key in shallow:  # a bundled service: what its subchart keys mean, not how it is built
+            mine, theirs = bundled_fields(out[key]), bundled_fields(ref[key])
+        else:
+            mine, theirs = object_fields(out[key], our_pods), object_fields(ref[key], chart_pods)
         for field in sorted(set(mine) | set(theirs)):
             a, b = same_version(theirs.get(field)), mine.get(field)
             if a == b:

@@ -20,8 +20,10 @@ import pytest
 import yaml
 
 from constructs_lib.helm import from_helm_values
+from constructs_lib.helm.translate import SUBCHART_KEYS
 
 from .chart_oracle import (
+    SUBCHARTS,
     Difference,
     MatrixCase,
     chart_values_yaml,
@@ -41,6 +43,14 @@ CASES = {case.name: case for case in matrix_cases()}
 # Every entry must still be needed by some file of the matrix (test_every_deviation_is_still_needed).
 CODE_LOCATION = "*user-deployments-*|*k8s-example-user-code-1"
 BUNDLED_ONLY = "bundled services are the official images' StatefulSets, not the bitnami subcharts'"
+def _all_files_but(number: int) -> str:
+    """A matrix-file pattern: every file but the one numbered ``number``."""
+    return "|".join(f"{i:02d}-*" for i in range(1, 100) if i != number)
+
+
+BITNAMI_DEFAULTS = ("the bitnami subchart's own defaults (UID and fsGroup 1001, PostgreSQL's requests 250m/256Mi) "
+                    "are not the chart's values: the library runs the official image as its user 999 with the "
+                    "security profile's requests and limits; a user's values for these keys are kept")
 EXPLICIT_DEFAULT = "written out explicitly; absent, Dagster's default is the same value"
 SECRET_NAMES = ("generated Secrets are named after the release (<fullname>-postgresql-secret), so two releases "
                 "never share one; the same name as the chart's for release 'dagster' (README)")
@@ -57,7 +67,7 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("ConfigMap", "*-flower-env", "exists"): "the chart renders Flower's env ConfigMap even without Flower",
     ("ConfigMap", "*-user-deployments-shared-env", "data.DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP"):
         "the chart points code locations at a ConfigMap it never creates; the library at the real pipeline env",
-    ("Secret", "*-celery-config-secret", "data.DAGSTER_CELERY_*_URL", "19-*"):
+    ("Secret", "*-celery-config-secret", "data.DAGSTER_CELERY_*_URL", "19-*|35-*|37-*"):
         "with redis.internal the chart writes an empty host (redis://:pw@:6380/1); the library the bundled "
         "Redis Service's name",
     ("Deployment", "*-dagster-webserver", "main.readinessProbe", "03-*"):
@@ -173,6 +183,17 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("Service", "*-redis-headless|*-redis-master-headless|*-redis-slave", "exists"):
         BUNDLED_ONLY + " (one Redis, no replicas)",
     ("StatefulSet", "*-redis-slave", "exists"): BUNDLED_ONLY + " (one Redis, no replicas)",
+    # Their StatefulSets are compared on what the supported subchart keys mean (bundled_fields): the
+    # user's values for these keys are kept (33-35 set them as the subcharts spell them); where the
+    # user sets none, the subchart's own defaults are not the library's.
+    ("StatefulSet", "*-postgresql", "runAsUser|fsGroup|main.resources", _all_files_but(33)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-rabbitmq", "runAsUser|fsGroup|main.resources", _all_files_but(34)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-redis-master", "runAsUser|fsGroup|main.resources", _all_files_but(35)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-postgresql|*-rabbitmq|*-redis-master",
+     "nodeSelector|tolerations|affinity|pod.labels|pod.annotations|runAsUser|fsGroup", "36-*|37-*"):
+        "keys the library also reads where these bitnami versions do not (postgresql.nodeSelector & co. beside "
+        "postgresql.master.*, podSecurityContext, containerSecurityContext, redis.master.securityContext): "
+        "the chart ignores them",
 }
 
 
@@ -285,16 +306,24 @@ def all_value_keys() -> list[str]:
     return sorted(keys)
 
 
+def _bitnami_defaults() -> dict[str, Any]:
+    """The bitnami subcharts' own values.yaml, under their section of the parent chart's values."""
+    charts = require_chart() / "charts"
+    return {name: yaml.safe_load((charts / name / "values.yaml").read_text()) for name in SUBCHARTS}
+
+
 def test_every_values_key_is_exercised() -> None:
-    """Each key of the chart's values.yaml (and of a subchart deployment) is set to a non-default value
-    by some file of the matrix, unless the library rejects it on purpose (EXEMPT)."""
+    """Each key of the chart's values.yaml (and of a subchart deployment), and each bitnami subchart key
+    the library supports (SUBCHART_KEYS), is set to a value other than its chart's default by some file
+    of the matrix, unless the library rejects it on purpose (EXEMPT)."""
     defaults = yaml.safe_load(chart_values_yaml().read_text())
+    bitnami = _bitnami_defaults()
     files = [case.values for case in CASES.values()]
     missing = []
-    for key in all_value_keys():
+    for key in [*all_value_keys(), *SUBCHART_KEYS]:
         if any(fnmatch.fnmatchcase(key, pattern) for pattern in EXEMPT):
             continue
-        default = values_at(defaults, key)
+        default = values_at(bitnami if key in SUBCHART_KEYS else defaults, key)
         if not any(value not in default[:1] for values in files for value in values_at(values, key)):
             missing.append(key)
     assert missing == [], "keys no matrix file sets to a non-default value:\n" + "\n".join(missing)

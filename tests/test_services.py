@@ -21,6 +21,7 @@ from constructs_lib import (
     IngressRoute,
     IngressSettings,
     K8sRunLauncher,
+    Persistence,
     PostgreSql,
     PostgreSqlSettings,
     RabbitMq,
@@ -46,7 +47,8 @@ def test_bundled_postgresql() -> None:
 
     def build(chart: cdk8s.Chart) -> None:
         built["pg"] = PostgreSql(
-            chart, "pg", settings=PostgreSqlSettings(password="s3cret", storage_size="20Gi", storage_class="fast")
+            chart, "pg",
+            settings=PostgreSqlSettings(password="s3cret", persistence=Persistence(size="20Gi", storage_class="fast")),
         )
 
     objects = synth_chart(build)

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._stateful import Persistence
 from ..apiserver import MAX_CONFIG_BYTES, ingress_backend_problems, raise_first
 from ..celery_autoscaler import QueueAutoscaling
 from ..celery_worker_pool import CeleryQueue, CeleryWorkersSettings
@@ -179,6 +180,69 @@ def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_
     return merge_values(merged, layer)
 
 
+# ---- the bundled services ------------------------------------------------------------------------
+#: values section -> (what runs instead of the bitnami subchart, where its pod keys are spelled)
+BUNDLED = {
+    "postgresql": ("the official postgres image's StatefulSet", "postgresql"),
+    "rabbitmq": ("the official rabbitmq image's StatefulSet", "rabbitmq"),
+    "redis": ("the official redis image's StatefulSet", "redis.master"),
+}
+
+
+_POD_KEYS = ("persistence.enabled", "persistence.size", "persistence.storageClass", "persistence.accessModes",
+             "persistence.existingClaim", "resources", "nodeSelector", "tolerations", "affinity", "securityContext",
+             "podSecurityContext", "containerSecurityContext", "podAnnotations", "podLabels")
+_PLACEMENT_KEYS = ("nodeSelector", "tolerations", "affinity", "podAnnotations", "podLabels")
+#: Every key of the bitnami subcharts that keeps its meaning on the library's StatefulSets
+#: (README "Coming from the Helm chart"; the chart oracle's key coverage).
+SUBCHART_KEYS: tuple[str, ...] = (
+    *(f"postgresql.{k}" for k in _POD_KEYS), *(f"postgresql.master.{k}" for k in _PLACEMENT_KEYS),
+    *(f"rabbitmq.{k}" for k in _POD_KEYS), "rabbitmq.persistence.accessMode",
+    *(f"redis.master.{k}" for k in _POD_KEYS), "redis.securityContext", "redis.containerSecurityContext",
+    "redis.persistence.existingClaim",
+)
+
+
+def _bundled_unknown_key(loc: Sequence[Any], path: str, valid: list[str]) -> str:
+    """The message for a bitnami subchart key the library does not support."""
+    section = str(loc[0])
+    runs, spelled = BUNDLED[section]
+    keys = ", ".join(sorted(valid)) if valid else "none"
+    return (f"unknown key {path!r}: the bundled {section} is now {runs}, not the bitnami subchart; the keys "
+            f"supported here are {keys} (pod settings under {spelled}: persistence.enabled/size/storageClass/"
+            f"accessModes/existingClaim, resources, nodeSelector, tolerations, affinity, securityContext, "
+            f"podSecurityContext, containerSecurityContext, podAnnotations, podLabels; README \"Coming from the "
+            f"Helm chart\" lists them all)")
+
+
+def _security_context(value: Mapping[str, Any]) -> Obj:
+    """A security context, or the bitnami form ``{enabled: bool, ..., extra: {...}}`` (``enabled:
+    false``: none; ``extra``, the rabbitmq subchart's, merged in)."""
+    context = dict(value)
+    if "enabled" in context and not context.pop("enabled"):
+        return {}
+    extra = context.pop("extra", None) or {}
+    return {**context, **extra}
+
+
+def _bundled_error(error: ConfigError, sources: Mapping[str, Sequence[tuple[str, Any]]]) -> ValuesError:
+    """A WorkloadOptions error of a bundled service at the values key its value came from (the
+    last source that holds the offending key: the one that won)."""
+    match = re.match(r"^WorkloadOptions\.([a-z_]+)(?:\.([^.\[]+)|\[(\d+)\])?(.*)$", error.field, re.S)
+    if not match or match[1] not in sources:
+        return ValuesError(error.field, error.value, error.expected)
+    given = sources[match[1]]
+    key, index, rest = match[2], match[3], match[4]
+    if index is not None:  # a list merged from several keys: find the key that holds entry `index`
+        i = int(index)
+        for at, value in given:
+            if i < len(value):
+                return ValuesError(f"{at}[{i}]{rest}", error.value, error.expected)
+            i -= len(value)
+    holders = [at for at, value in given if key is not None and key in value] or [given[-1][0]]
+    return ValuesError(f"{holders[-1]}.{key}{rest}" if key else holders[-1], error.value, error.expected)
+
+
 # ---- validation errors --------------------------------------------------------------------------
 def _model_fields_at(loc: Sequence[Any]) -> list[str]:
     """The valid keys of the model that ``loc`` points into."""
@@ -246,6 +310,8 @@ def _validation_error(error: ValidationError) -> ValuesError:
             hint = f"did you mean {'.'.join([*path.split('.')[:-1], close[0]])!r}?" if close else (
                 "valid keys here: " + ", ".join(valid) if valid else "no such key")
             text = f"unknown key {short(path)}; {hint}"
+            if loc and loc[0] in BUNDLED:
+                text = _bundled_unknown_key(loc, path, valid) + (f"; {hint}" if close else "")
             entry = (path, item["input"], text)
         else:
             if path in seen:
@@ -363,7 +429,14 @@ class _Translator:
                  liveness: Obj | None = None, startup: Obj | None = None,
                  pull_secrets: Sequence[str] = ()) -> WorkloadOptions:
         with _values_words(path):
-            return self._workload_options(path, p, readiness, liveness, startup, pull_secrets)
+            return self._hardened_checked(self._workload_options(path, p, readiness, liveness, startup, pull_secrets))
+
+    def _hardened_checked(self, options: WorkloadOptions) -> WorkloadOptions:
+        """``options``, after the check that the user's own settings keep the hardened profile's
+        promise (Pod Security "restricted") when ``securityProfile`` is ``hardened``."""
+        if self.m.security_profile == "hardened":
+            options.check_restricted()
+        return options
 
     @staticmethod
     def _workload_options(path: str, p: v.PodSettings, readiness: Obj | None, liveness: Obj | None,
@@ -380,6 +453,62 @@ class _Translator:
             volumes=p.volumes or [], volume_mounts=p.volume_mounts or [],
             readiness_probe=readiness, liveness_probe=liveness, startup_probe=startup,
             scheduler_name=p.scheduler_name, image_pull_secrets=list(pull_secrets))
+
+    def _bundled(self, path: str, pod: v.BundledPod, *, placement: tuple[str, v.BundledPlacement | None] | None = None,
+                 top: tuple[str, v.Redis] | None = None) -> tuple[Persistence, WorkloadOptions]:
+        """A bitnami subchart's pod keys as the settings of the library's own StatefulSet.
+
+        ``placement``: where the subchart also spells nodeSelector & co. (``postgresql.master``, which wins);
+        ``top``: where it spells the security contexts (``redis``; ``redis.master``'s own win).
+        An error names the values key the offending value came from.
+        """
+        p = pod.persistence
+        if p.access_modes is not None and p.access_mode is not None:
+            raise _error(f"{path}.persistence.accessMode", p.access_mode,
+                         f"either {path}.persistence.accessModes or .accessMode, not both")
+        modes = p.access_modes if p.access_modes is not None else [p.access_mode or "ReadWriteOnce"]
+        existing = p.existing_claim or (top[1].persistence.existing_claim if top is not None else None)
+        with _values_words(f"{path}.persistence"):
+            persistence = Persistence(enabled=p.enabled, size=p.size, storage_class=p.storage_class or None,
+                                      access_modes=tuple(modes), existing_claim=existing or None)
+        # Each WorkloadOptions field, from which values keys (lowest precedence first).
+        sources: dict[str, list[tuple[str, Any]]] = {
+            "resources": [(f"{path}.resources", pod.resources)],
+            "node_selector": [(f"{path}.nodeSelector", pod.node_selector)],
+            "tolerations": [(f"{path}.tolerations", pod.tolerations)],
+            "affinity": [(f"{path}.affinity", pod.affinity)],
+            "annotations": [(f"{path}.podAnnotations", pod.pod_annotations)],
+            "labels": [(f"{path}.podLabels", pod.pod_labels)],
+            "pod_security_context": [(f"{path}.securityContext", _security_context(pod.security_context)),
+                                     (f"{path}.podSecurityContext", _security_context(pod.pod_security_context))],
+            "security_context": [(f"{path}.containerSecurityContext",
+                                  _security_context(pod.container_security_context))],
+        }
+        at, extra = placement or ("", None)
+        if extra is not None:
+            for name, key, value in (("node_selector", "nodeSelector", extra.node_selector),
+                                     ("tolerations", "tolerations", extra.tolerations),
+                                     ("affinity", "affinity", extra.affinity),
+                                     ("annotations", "podAnnotations", extra.pod_annotations),
+                                     ("labels", "podLabels", extra.pod_labels)):
+                sources[name].append((f"{at}.{key}", value))
+        if top is not None:
+            at, section = top
+            sources["pod_security_context"].insert(0, (f"{at}.securityContext",
+                                                       _security_context(section.security_context)))
+            sources["security_context"].insert(0, (f"{at}.containerSecurityContext",
+                                                   _security_context(section.container_security_context)))
+        merged: dict[str, Any] = {}
+        for name, given in sources.items():
+            if name == "tolerations":
+                merged[name] = [t for _, value in given for t in value]
+            else:
+                merged[name] = {k: val for _, value in given for k, val in value.items()}
+        try:
+            options = self._hardened_checked(WorkloadOptions(**merged))
+        except ConfigError as error:
+            raise _bundled_error(error, sources) from None
+        return persistence, options
 
     def _reject(self, path: str, value: object, default: object, why: str) -> None:
         if value != default:
@@ -572,11 +701,13 @@ class _Translator:
             elif not m.render_secrets:
                 raise _error("rabbitmq.rabbitmq.existingPasswordSecret", None,
                              "your Secret holding rabbitmq-password: renderSecrets is false")
+            persistence, options = self._bundled("rabbitmq", mq)
             return RabbitMqSettings(
                 password=None if existing else mq.rabbitmq.password,
                 existing_secret=SecretKeyRef(name=existing, key=RABBITMQ_PASSWORD_KEY) if existing else None,
                 username=mq.rabbitmq.username, port=mq.service.get("port", 5672),
-                image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image()))
+                image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image()),
+                persistence=persistence, options=options)
         if m.redis.enabled:
             r = m.redis
             existing_ref = None
@@ -605,9 +736,10 @@ class _Translator:
                                         host=host, port=r.port if host else None)
             if not r.internal and not r.host:
                 raise _error("redis.host", "", "the Redis host (or redis.internal=true to run Redis in the cluster)")
+            persistence, options = self._bundled("redis.master", r.master, top=("redis", r))
             return RedisSettings(bundled=r.internal, host=None if r.internal else r.host, port=r.port,
                                  password=password, existing_secret=existing_ref, broker_db=r.broker_db_number,
-                                 backend_db=r.backend_db_number)
+                                 backend_db=r.backend_db_number, persistence=persistence, options=options)
         if m.generate_celery_config_secret:
             raise _error("rabbitmq.enabled", False,
                          f"true (or redis.enabled=true, or generateCeleryConfigSecret=false with your own Secret): "
@@ -637,7 +769,7 @@ class _Translator:
             return FlowerSettings(
                 image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image()),
                 port=f.service.port, service_type=f.service.type, service_annotations=f.service.annotations,
-                options=options)
+                options=self._hardened_checked(options))
 
     # -- storage --
     def _postgres_image(self) -> LibImage:
@@ -661,10 +793,11 @@ class _Translator:
         password = None if existing else pg.postgresql_password
         port = pg.service.get("port", 5432)
         if pg.enabled:
+            persistence, options = self._bundled("postgresql", pg, placement=("postgresql.master", pg.master))
             return PostgreSqlSettings(password=password, existing_secret=existing, username=pg.postgresql_username,
                                       database=pg.postgresql_database, port=port, params=pg.postgresql_params,
                                       scheme=pg.postgresql_scheme or DEFAULT_PG_SCHEME,
-                                      image=self._postgres_image())
+                                      image=self._postgres_image(), persistence=persistence, options=options)
         if not pg.postgresql_host:
             raise _error("postgresql.postgresqlHost", "", "the external PostgreSQL host when postgresql.enabled=false")
         return ExternalPostgreSqlSettings(host=pg.postgresql_host, password=password, existing_secret=existing,

@@ -355,7 +355,36 @@ class RunLauncher(Model):
     config: RunLauncherConfig = RunLauncherConfig()
 
 
-class PostgreSQL(Model):
+class BundledPersistence(Model):
+    enabled: bool = True
+    size: str = "8Gi"
+    storage_class: str | None = None
+    access_modes: list[str] | None = None
+    access_mode: str | None = None  # the rabbitmq subchart's spelling
+    existing_claim: str | None = None
+
+
+class BundledPlacement(Model):
+    """Where the pod runs and how it is labelled (bitnami postgresql spells these under ``master``)."""
+
+    node_selector: dict[str, str] = {}
+    tolerations: list[Obj] = []
+    affinity: Obj = {}
+    pod_annotations: dict[str, str] = {}
+    pod_labels: dict[str, str] = {}
+
+
+class BundledPod(BundledPlacement):
+    """Keys of the bitnami subcharts that keep their meaning on the library's own StatefulSet."""
+
+    persistence: BundledPersistence = BundledPersistence()
+    resources: Obj = {}
+    security_context: Obj = {}
+    pod_security_context: Obj = {}
+    container_security_context: Obj = {}
+
+
+class PostgreSQL(BundledPod):
     enabled: bool = True
     image: ExternalImage = ExternalImage(repository="library/postgres", tag="14.6")
     postgresql_host: str = ""
@@ -365,6 +394,7 @@ class PostgreSQL(Model):
     postgresql_params: Obj = {}
     postgresql_scheme: str | None = ""
     service: dict[str, int] = {"port": 5432}
+    master: BundledPlacement | None = None
 
 
 class RabbitMQCredentials(Model):
@@ -379,12 +409,18 @@ class VolumePermissions(Model):
     image: ExternalImage = ExternalImage(repository="bitnami/minideb", tag="stretch")
 
 
-class RabbitMQ(Model):
+class RabbitMQ(BundledPod):
     enabled: bool = False
     image: ExternalImage = ExternalImage(repository="bitnami/rabbitmq", tag="3.8.12")
     rabbitmq: RabbitMQCredentials = RabbitMQCredentials()
     service: dict[str, int] = {"port": 5672}
     volume_permissions: VolumePermissions = VolumePermissions()
+
+
+class RedisClaim(Model):
+    """The redis subchart spells the existing claim outside ``master.persistence``."""
+
+    existing_claim: str | None = None
 
 
 class Redis(Model):
@@ -401,6 +437,10 @@ class Redis(Model):
     backend_db_number: int = 0
     broker_url: str = ""
     backend_url: str = ""
+    master: BundledPod = BundledPod()
+    security_context: Obj = {}
+    container_security_context: Obj = {}
+    persistence: RedisClaim = RedisClaim()
 
 
 FLOWER_LIVENESS: Obj = {"tcpSocket": {"port": "flower"}, "periodSeconds": 20, "failureThreshold": 3}
