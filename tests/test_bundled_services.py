@@ -113,6 +113,11 @@ def test_a_bad_persistence_value_names_the_values_key(service: str) -> None:
     assert f"{at}.persistence.existingClaim" in _error(service, {"persistence": {"existingClaim": "My Claim"}})
 
 
+def test_a_bad_persistence_value_names_the_key_as_given() -> None:
+    assert "rabbitmq.persistence.accessMode:" in _error("rabbitmq", {"persistence": {"accessMode": "Sometimes"}})
+    assert "redis.persistence.existingClaim:" in _error("redis", {}, persistence={"existingClaim": "My Claim"})
+
+
 def test_persistence_from_python() -> None:
     objects = synth_chart(lambda chart: PostgreSql(chart, "pg", settings=PostgreSqlSettings(
         password="pw", persistence=Persistence(enabled=False))))

@@ -468,9 +468,16 @@ class _Translator:
                          f"either {path}.persistence.accessModes or .accessMode, not both")
         modes = p.access_modes if p.access_modes is not None else [p.access_mode or "ReadWriteOnce"]
         existing = p.existing_claim or (top[1].persistence.existing_claim if top is not None else None)
-        with _values_words(f"{path}.persistence"):
+        try:
             persistence = Persistence(enabled=p.enabled, size=p.size, storage_class=p.storage_class or None,
                                       access_modes=tuple(modes), existing_claim=existing or None)
+        except ConfigError as error:
+            key = values_path(f"{path}.persistence", error.field)
+            if error.field == "Persistence.access_modes" and p.access_mode is not None:
+                key = f"{path}.persistence.accessMode"  # the rabbitmq subchart's spelling, as given
+            elif error.field == "Persistence.existing_claim" and not p.existing_claim and top is not None:
+                key = f"{top[0]}.persistence.existingClaim"  # the redis subchart's spelling, as given
+            raise _error(key, error.value, error.expected) from None
         # Each WorkloadOptions field, from which values keys (lowest precedence first).
         sources: dict[str, list[tuple[str, Any]]] = {
             "resources": [(f"{path}.resources", pod.resources)],
