@@ -138,6 +138,10 @@ DESCRIPTIONS: dict[str, str] = {
     "<root>.runLauncher": "How runs are launched: dagster.yaml `run_launcher` (`K8sRunLauncher`, "
                           "`CeleryK8sRunLauncher`, or your own class).",
     "<root>.scheduler": "dagster.yaml `scheduler` (the daemon scheduler or your own class).",
+    "<root>.renderSecrets": "Render the Secrets the system needs (an extension of this library); false renders none "
+                            "(external-secrets, sealed-secrets): every credential then comes from a Secret you create "
+                            "(`generatePostgresqlPasswordSecret: false`, `generateCeleryConfigSecret: false`, "
+                            "`rabbitmq.rabbitmq.existingPasswordSecret`, `redis.existingSecret`).",
     "<root>.securityProfile": "Security profile of every pod (`DagsterSystemConfig.security_profile`; an "
                               "extension of this library): `default` works with the stock images, `hardened` "
                               "passes Pod Security \"restricted\". Your own security contexts and resources win.",
@@ -218,6 +222,9 @@ DESCRIPTIONS: dict[str, str] = {
                                   "official image needs none.",
     "RabbitMQCredentials.password": "RabbitMQ password (required with a bundled RabbitMQ; no default password).",
     "RabbitMQCredentials.username": "RabbitMQ user.",
+    "RabbitMQCredentials.existingPasswordSecret": "Your Secret holding the RabbitMQ password under "
+                                                  "`rabbitmq-password`, instead of `password` "
+                                                  "(`RabbitMqSettings.existing_secret`).",
     "VolumePermissions.enabled": "Rejected unless default (see `rabbitmq.volumePermissions`).",
     "VolumePermissions.image": "Rejected unless default (see `rabbitmq.volumePermissions`).",
     "Redis.enabled": "Use Redis as the Celery broker and backend (`RedisSettings`).",
@@ -225,6 +232,9 @@ DESCRIPTIONS: dict[str, str] = {
                       "Redis at `host`.",
     "Redis.usePassword": "Redis requires a password (`password`).",
     "Redis.password": "Redis password (a Secret the pods read).",
+    "Redis.existingSecret": "Your Secret holding the Redis password, instead of `password` (needs `usePassword`; "
+                            "`RedisSettings.existing_secret`).",
+    "Redis.existingSecretPasswordKey": "Key of the password in `existingSecret`; unset: `redis-password`.",
     "Redis.host": "Host of an external Redis.",
     "Redis.port": "Redis port (the bundled Redis listens on it).",
     "Redis.brokerDbNumber": "Redis database number of the Celery broker.",
