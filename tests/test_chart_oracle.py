@@ -67,7 +67,7 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("ConfigMap", "*-flower-env", "exists"): "the chart renders Flower's env ConfigMap even without Flower",
     ("ConfigMap", "*-user-deployments-shared-env", "data.DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP"):
         "the chart points code locations at a ConfigMap it never creates; the library at the real pipeline env",
-    ("Secret", "*-celery-config-secret", "data.DAGSTER_CELERY_*_URL", "19-*|35-*|37-*"):
+    ("Secret", "*-celery-config-secret", "data.DAGSTER_CELERY_*_URL", "19-*|37-*|39-*"):
         "with redis.internal the chart writes an empty host (redis://:pw@:6380/1); the library the bundled "
         "Redis Service's name",
     ("Deployment", "*-dagster-webserver", "main.readinessProbe", "03-*"):
@@ -184,13 +184,13 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
         BUNDLED_ONLY + " (one Redis, no replicas)",
     ("StatefulSet", "*-redis-slave", "exists"): BUNDLED_ONLY + " (one Redis, no replicas)",
     # Their StatefulSets are compared on what the supported subchart keys mean (bundled_fields): the
-    # user's values for these keys are kept (33-35 set them as the subcharts spell them); where the
+    # user's values for these keys are kept (35-37 set them as the subcharts spell them); where the
     # user sets none, the subchart's own defaults are not the library's.
-    ("StatefulSet", "*-postgresql", "runAsUser|fsGroup|main.resources", _all_files_but(33)): BITNAMI_DEFAULTS,
-    ("StatefulSet", "*-rabbitmq", "runAsUser|fsGroup|main.resources", _all_files_but(34)): BITNAMI_DEFAULTS,
-    ("StatefulSet", "*-redis-master", "runAsUser|fsGroup|main.resources", _all_files_but(35)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-postgresql", "runAsUser|fsGroup|main.resources", _all_files_but(35)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-rabbitmq", "runAsUser|fsGroup|main.resources", _all_files_but(36)): BITNAMI_DEFAULTS,
+    ("StatefulSet", "*-redis-master", "runAsUser|fsGroup|main.resources", _all_files_but(37)): BITNAMI_DEFAULTS,
     ("StatefulSet", "*-postgresql|*-rabbitmq|*-redis-master",
-     "nodeSelector|tolerations|affinity|pod.labels|pod.annotations|runAsUser|fsGroup", "36-*|37-*"):
+     "nodeSelector|tolerations|affinity|pod.labels|pod.annotations|runAsUser|fsGroup", "38-*|39-*"):
         "keys the library also reads where these bitnami versions do not (postgresql.nodeSelector & co. beside "
         "postgresql.master.*, podSecurityContext, containerSecurityContext, redis.master.securityContext): "
         "the chart ignores them",
