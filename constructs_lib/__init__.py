@@ -45,7 +45,7 @@ from .postgresql import ExternalPostgreSql, ExternalPostgreSqlSettings, PostgreS
 from .rabbitmq import RabbitMq, RabbitMqSettings
 from .redis import Redis, RedisSettings
 from .run_launcher_rbac import LAUNCHER_RULES, RunLauncherRbac
-from .security_profile import HARDENED_UID, SECURITY_PROFILES, ProcessNeeds
+from .security_profile import HARDENED_UID, NON_ROOT_UID, SECURITY_PROFILES, ProcessNeeds
 from .system import DagsterChart, DagsterSystemConfig, RbacSettings, example_code_location
 from .user_code_deployment import CodeLocationSettings, UserCodeDeployment
 from .variants import DEFAULT_VARIANT, VARIANTS, Passwords, build_variant
@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_VARIANT",
     "LAUNCHER_RULES",
     "HARDENED_UID",
+    "NON_ROOT_UID",
     "PG_PASSWORD_ENV",
     "SECURITY_PROFILES",
     "VARIANTS",

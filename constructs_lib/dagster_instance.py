@@ -183,9 +183,12 @@ class DagsterInstance(Construct):
 
     # ---- what a pod needs to be this instance (used by _dagster_pod.py) ------------------------
     def process_needs(self, *, api_access: bool, listen_port: int | None = None) -> ProcessNeeds:
-        """A Dagster process of this instance (for the security profiles): root in Dagster's
-        images; writes ``DAGSTER_HOME`` (local storage, compute logs, telemetry) and ``/tmp``."""
-        return ProcessNeeds(writable_paths=(self.dagster_home, "/tmp"), api_access=api_access,
+        """A Dagster process of this instance (for the security profiles): Dagster's images
+        define no non-root user (the profiles run it as ``NON_ROOT_UID``); it writes
+        ``DAGSTER_HOME`` (local storage, compute logs, telemetry), ``/tmp`` and ``~/.dagster``
+        (the user-level telemetry id; ``HOME`` is ``DAGSTER_HOME``)."""
+        return ProcessNeeds(writable_paths=(self.dagster_home, "/tmp"), home=self.dagster_home,
+                            api_access=api_access,
                             listen_port=listen_port, requests={"cpu": "100m", "memory": "256Mi"},
                             limits={"cpu": "1", "memory": "2Gi"})
 

@@ -5,21 +5,25 @@ system (``DagsterSystemConfig.security_profile``):
 
 ``default``
     Works with the stock images and sets everything that does not break them: no privilege
-    escalation, the runtime's default seccomp profile, every capability dropped (the
-    webserver, running as the image's root user on a port below 1024, keeps
-    ``NET_BIND_SERVICE``), a read-only root filesystem with an ``emptyDir`` at each path the
-    process writes (:attr:`ProcessNeeds.writable_paths`), CPU and memory requests and limits
-    on every container (generous limits: raise them with ``WorkloadOptions.resources``), the
-    bundled PostgreSQL, RabbitMQ and Redis as their official images' non-root user (999) with
-    ``fsGroup`` on their data. The ServiceAccount token is mounted only in pods whose process
-    calls the Kubernetes API.
+    escalation, the runtime's default seccomp profile, every capability dropped, a read-only
+    root filesystem with an ``emptyDir`` at each path the process writes
+    (:attr:`ProcessNeeds.writable_paths`), CPU and memory requests and limits on every
+    container (generous limits: raise them with ``WorkloadOptions.resources``). Every process
+    runs as a non-root user: the bundled PostgreSQL, RabbitMQ and Redis as their official
+    images' user (999), Dagster's processes (whose images define no such user) as
+    :data:`NON_ROOT_UID`, with ``fsGroup`` on their volumes; a process listening on a port
+    below 1024 (the webserver's 80) gets the safe sysctl ``net.ipv4.ip_unprivileged_port_start``
+    instead of a capability. A Secret reaches an image that reads ``<NAME>_FILE`` (PostgreSQL)
+    as a file. The ServiceAccount token is mounted only in pods whose process calls the
+    Kubernetes API.
 
 ``hardened``
     Everything of ``default``, and passes the Pod Security Standards "restricted" profile on
     every pod: ``runAsNonRoot`` with a numeric UID/GID (:data:`HARDENED_UID`, above 10000 so
-    it never collides with a host user) for every process, Dagster's included, images pulled
-    ``Always`` unless referenced by digest, and the ServiceAccount token (where needed) as an
-    explicit projected volume instead of the automatic mount.
+    it never collides with a host user) for every process, the bundled services' included,
+    images pulled ``Always`` unless referenced by digest, every Secret as a file (a ``sh``
+    wrapper exports them for processes that only read env), and the ServiceAccount token
+    (where needed) as an explicit projected volume instead of the automatic mount.
 
 A workload states what its process needs (:class:`ProcessNeeds`); :func:`apply_security_profile`
 turns that and the profile into the pod's settings.
@@ -49,6 +53,7 @@ from .errors import ConfigError
 __all__ = [
     "DEFAULT_SECURITY_PROFILE",
     "HARDENED_UID",
+    "NON_ROOT_UID",
     "SECURITY_PROFILES",
     "ProcessNeeds",
     "apply_security_profile",
@@ -64,6 +69,8 @@ DEFAULT_SECURITY_PROFILE = "default"
 #: UID and GID of every hardened pod: numeric (the kubelet can verify ``runAsNonRoot``) and
 #: above 10000 (no collision with users of the node).
 HARDENED_UID = 10001
+#: UID and GID of a process whose image defines no non-root user (Dagster's images), in both profiles.
+NON_ROOT_UID = HARDENED_UID
 #: UID and GID of the ``postgres``, ``rabbitmq`` and ``redis`` users of the official images.
 OFFICIAL_IMAGE_UID = 999
 #: Where the kubelet mounts the ServiceAccount token; clients read it from here.
@@ -71,6 +78,8 @@ SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 _TOKEN_VOLUME = "kube-api-access"
 _TOKEN_EXPIRATION_SECONDS = 3607
 
+#: The sysctl that lets a process without ``NET_BIND_SERVICE`` bind a port below 1024.
+UNPRIVILEGED_PORT_SYSCTL = "net.ipv4.ip_unprivileged_port_start"
 #: Requests and limits of the short-lived wait-for init containers.
 INIT_REQUESTS = {"cpu": "10m", "memory": "32Mi"}
 INIT_LIMITS = {"cpu": "200m", "memory": "128Mi"}
@@ -88,17 +97,24 @@ class ProcessNeeds:
 
     Args:
         image_user: the non-root UID (and GID) the image is built to run as; the ``default``
-            profile runs it as that user. ``None``: the image runs as root, and ``default``
-            keeps it so. @default ``None``
+            profile runs it as that user. ``None``: the image defines no such user (it runs
+            as root unless told otherwise), and both profiles run it as :data:`NON_ROOT_UID`.
+            @default ``None``
         writable_paths: directories the process writes outside its volumes (an ``emptyDir``
             is mounted at each; the rest of the root filesystem is read-only). @default ``("/tmp",)``
-        listen_port: the port the main process binds; below 1024, a root process keeps
-            ``NET_BIND_SERVICE``. @default none
+        listen_port: the port the main process binds; below 1024, the pod gets the sysctl
+            ``net.ipv4.ip_unprivileged_port_start`` at that port (a non-root process without
+            capabilities may bind it; a safe sysctl since Kubernetes 1.22). @default none
         api_access: the process calls the Kubernetes API (it gets the ServiceAccount token).
             @default ``False``
         requests / limits: CPU and memory of the main containers. @default 100m/256Mi, 1/1Gi
+        home: the process writes under ``$HOME`` (Dagster's user-level telemetry id in
+            ``~/.dagster``), which a read-only root filesystem (and a UID without a home)
+            forbids: both profiles set ``HOME`` to this path (one of ``writable_paths``) in
+            every container that does not set ``HOME`` itself. @default none
         file_env: the image reads a Secret from the file named by ``<NAME>_FILE`` (the Docker
-            library convention); ``hardened`` uses that instead of wrapping the command.
+            library convention): both profiles mount the Secret as a file and set
+            ``<NAME>_FILE`` instead of the variable.
             @default ``False``
     """
 
@@ -108,6 +124,7 @@ class ProcessNeeds:
     api_access: bool = False
     requests: Mapping[str, str] = field(default_factory=lambda: {"cpu": "100m", "memory": "256Mi"})
     limits: Mapping[str, str] = field(default_factory=lambda: {"cpu": "1", "memory": "1Gi"})
+    home: str | None = None
     file_env: bool = False
 
 
@@ -260,15 +277,20 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
     :data:`INIT_REQUESTS` / :data:`INIT_LIMITS`."""
     check_security_profile("WorkloadOptions.security_profile", profile)
     hardened = profile == "hardened"
-    uid = HARDENED_UID if hardened else needs.image_user
-    pod: Json = {"seccompProfile": {"type": "RuntimeDefault"}}
-    if uid is not None:
-        pod.update({"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid})
-        if (spec.get("securityContext") or {}).get("runAsUser") == 0:
-            # The user chose root (only possible under ``default``): not contradicted by runAsNonRoot.
-            del pod["runAsNonRoot"]
-    spec["securityContext"] = _under(pod, spec.get("securityContext"))
-    runs_as_root = spec["securityContext"].get("runAsUser", 0 if uid is None else uid) == 0
+    uid = HARDENED_UID if hardened or needs.image_user is None else needs.image_user
+    pod: Json = {"seccompProfile": {"type": "RuntimeDefault"},
+                 "runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid}
+    if needs.listen_port is not None and needs.listen_port < 1024:
+        # Lets the (non-root, capability-less) process bind its port; a namespaced, "safe" sysctl.
+        pod["sysctls"] = [{"name": UNPRIVILEGED_PORT_SYSCTL, "value": str(needs.listen_port)}]
+    given_pod = spec.get("securityContext") or {}
+    if given_pod.get("runAsUser") == 0:
+        pod.pop("runAsNonRoot")  # the user asked for root: say nothing that contradicts them
+    spec["securityContext"] = _under(pod, given_pod)
+    if "sysctls" in given_pod and "sysctls" in pod:
+        names = {s.get("name") for s in given_pod["sysctls"]}
+        spec["securityContext"]["sysctls"] = [*given_pod["sysctls"],
+                                              *(s for s in pod["sysctls"] if s["name"] not in names)]
 
     volumes: list[Json] = list(spec.get("volumes", []))
     rw_mounts: list[Json] = []
@@ -290,9 +312,6 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
         init = kind == "initContainers"
         for container in spec.get(kind, []):
             caps: Json = {"drop": ["ALL"]}
-            if (not init and runs_as_root and needs.listen_port is not None and needs.listen_port < 1024
-                    and not hardened):
-                caps["add"] = ["NET_BIND_SERVICE"]
             sc: Json = {"allowPrivilegeEscalation": False, "capabilities": caps, "readOnlyRootFilesystem": True}
             if hardened:
                 sc.update({"privileged": False, "runAsNonRoot": True})
@@ -308,6 +327,9 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
             if hardened and "@" not in str(container.get("image", "")):
                 # A tag can move: the kubelet re-checks it against the registry on every start.
                 container["imagePullPolicy"] = "Always"
+            sets_home = any(e.get("name") == "HOME" for e in container.get("env") or [])
+            if not init and needs.home is not None and not sets_home:
+                container["env"] = [*(container.get("env") or []), {"name": "HOME", "value": needs.home}]
             given_mounts = list(container.get("volumeMounts", []))
             taken = {m.get("mountPath") for m in given_mounts}
             # A writable directory before the files mounted into it (DAGSTER_HOME/dagster.yaml).
@@ -316,7 +338,7 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
                 mounts.append(dict(token_mount))
             if mounts:
                 container["volumeMounts"] = mounts
-            if hardened:
+            if hardened or needs.file_env:
                 volume = _secrets_as_files(container, f"secret-env-{len(volumes)}", needs)
                 if volume is not None:
                     volumes.append(volume)

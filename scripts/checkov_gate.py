@@ -3,14 +3,23 @@
 Synthesizes the chart's defaults and Celery + RabbitMQ + Flower through the Helm drop-in
 (``main.py --set ...``), each under the ``default`` and the ``hardened`` security profile,
 without and with a namespace, scans them together with the official chart 1.9.3's renders
-of the same two systems (``tests/data/official-chart-1.9.3/``), prints the failed-check
-counts side by side and fails (exit 1) unless:
+of the same two systems (``../shared/reference/official-chart-1.9.3/``, plain renders without
+a namespace), prints the failed-check counts side by side and fails (exit 1) unless:
 
 - ``hardened`` fails nothing but CKV_K8S_43 (images by digest) and, without a namespace,
   CKV_K8S_21 (objects in the ``default`` namespace);
-- ``default`` fails at most a quarter of the official chart's count for the same system.
-  Both are counted in a namespace, and a namespace changes only CKV_K8S_21: checkov
-  cannot know the namespace ``kubectl apply -n`` or Helm's ``--namespace`` will use.
+- ``default``, like for like with the chart (both rendered without a namespace), fails at
+  most a quarter of the chart's count, CKV_K8S_21 left out on both sides: that check fails
+  once per namespaced object that has no ``metadata.namespace`` (the chart's render: 24 and
+  39 objects; ours: 22 and 33), so without a namespace no output with as many objects as the
+  chart's can reach a quarter of the chart's total (21 for the defaults: our 22 namespaced
+  objects alone exceed it). The namespace is an input of the install (``helm install -n``,
+  ``kubectl apply -n``), which checkov itself models for Helm with ``HELM_NAMESPACE`` (then
+  CKV_K8S_21 passes everywhere, the chart's included); every other check is counted;
+- ``default`` with a namespace (``--namespace``: ``metadata.namespace`` on every object)
+  fails at most a quarter of the chart's total, CKV_K8S_21 included;
+- ours has no more objects failing CKV_K8S_21 than the chart's render (the left-out check
+  does not hide extra objects).
 
     .venv/bin/python scripts/checkov_gate.py [--checkov .venv-checkov/bin/checkov] [--keep DIR]
 """
@@ -89,15 +98,27 @@ def scan(checkov: str, files: dict[str, Path], outdir: Path) -> dict[str, collec
     return failed
 
 
+def _without(counts: collections.Counter[str], check: str) -> int:
+    return sum(n for k, n in counts.items() if k != check)
+
+
 def gate(failed: dict[str, collections.Counter[str]]) -> list[str]:
     problems = []
     for system in SYSTEMS:
-        chart = sum(failed[f"{system}/{OFFICIAL}"].values())
-        allowed_default = chart // 4
-        default = sum(failed[f"{system}/default/ns={NAMESPACE}"].values())
-        if default > allowed_default:
-            problems.append(f"{system}: default profile fails {default} checks in a namespace; at most "
-                            f"{allowed_default} (a quarter of the official chart's {chart})")
+        chart = failed[f"{system}/{OFFICIAL}"]
+        ours, ours_ns = failed[f"{system}/default"], failed[f"{system}/default/ns={NAMESPACE}"]
+        like = _without(chart, DEFAULT_NAMESPACE) // 4
+        if _without(ours, DEFAULT_NAMESPACE) > like:
+            problems.append(f"{system}: default profile fails {_without(ours, DEFAULT_NAMESPACE)} checks other than "
+                            f"{DEFAULT_NAMESPACE} without a namespace; at most {like} (a quarter of the official "
+                            f"chart's {_without(chart, DEFAULT_NAMESPACE)})")
+        total = sum(chart.values()) // 4
+        if sum(ours_ns.values()) > total:
+            problems.append(f"{system}: default profile fails {sum(ours_ns.values())} checks in a namespace; at most "
+                            f"{total} (a quarter of the official chart's {sum(chart.values())})")
+        if ours[DEFAULT_NAMESPACE] > chart[DEFAULT_NAMESPACE]:
+            problems.append(f"{system}: {ours[DEFAULT_NAMESPACE]} objects fail {DEFAULT_NAMESPACE} without a "
+                            f"namespace, more than the official chart's {chart[DEFAULT_NAMESPACE]}")
         for label, allowed in ((f"{system}/hardened", {DIGEST, DEFAULT_NAMESPACE}),
                                (f"{system}/hardened/ns={NAMESPACE}", {DIGEST})):
             extra = sorted(set(failed[label]) - allowed)
@@ -107,10 +128,23 @@ def gate(failed: dict[str, collections.Counter[str]]) -> list[str]:
 
 
 def table(failed: dict[str, collections.Counter[str]]) -> str:
-    lines = [f"{'scan':58} {'failed':>6}  by check"]
+    lines = [f"{'scan':52} {'failed':>6} {'w/o ' + DEFAULT_NAMESPACE:>15}  by check"]
     for label, counts in failed.items():
         detail = " ".join(f"{k}:{v}" for k, v in sorted(counts.items()))
-        lines.append(f"{label:58} {sum(counts.values()):>6}  {detail}")
+        lines.append(f"{label:52} {sum(counts.values()):>6} {_without(counts, DEFAULT_NAMESPACE):>15}  {detail}")
+    lines += ["", "side by side (failed checks; in brackets: without CKV_K8S_21):"]
+    lines.append(f"{'system':24} {OFFICIAL:>21} {'bound':>9} {'default':>9} {'default ns':>11} "
+                 f"{'hardened':>9} {'hardened ns':>12}")
+    for system in SYSTEMS:
+        chart = failed[f"{system}/{OFFICIAL}"]
+
+        def cell(counts: collections.Counter[str], width: int) -> str:
+            return f"{sum(counts.values())} ({_without(counts, DEFAULT_NAMESPACE)})".rjust(width)
+
+        bound = f"{sum(chart.values()) // 4} ({_without(chart, DEFAULT_NAMESPACE) // 4})"
+        lines.append(f"{system:24} {cell(chart, 21)} {bound:>9} {cell(failed[f'{system}/default'], 9)} "
+                     f"{cell(failed[f'{system}/default/ns={NAMESPACE}'], 11)} {cell(failed[f'{system}/hardened'], 9)} "
+                     f"{cell(failed[f'{system}/hardened/ns={NAMESPACE}'], 12)}")
     return "\n".join(lines)
 
 

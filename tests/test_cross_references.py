@@ -14,7 +14,7 @@ import yaml
 
 from constructs_lib import BROKER_URL_ENV
 
-from .conftest import synth_config
+from .conftest import find, synth_config
 from .validation.crossref import (
     Externals,
     check_ingress_backends,
@@ -211,9 +211,20 @@ def test_reference_to_a_missing_secret_configmap_serviceaccount_and_claim() -> N
 
 def test_reference_to_a_missing_secret_key() -> None:
     objects = variant_objects("k8s")
-    main_container(objects, "StatefulSet", "dagster-postgresql")["env"][1]["valueFrom"]["secretKeyRef"]["key"] = "pw"
+    main_container(objects, "Deployment", "dagster-daemon")["env"][0]["valueFrom"]["secretKeyRef"]["key"] = "pw"
     assert check_object_references(objects, Externals()) == [
-        "StatefulSet/dagster-postgresql container 'postgresql': env POSTGRES_PASSWORD reads key 'pw' of Secret "
+        "Deployment/dagster-daemon container 'dagster': env DAGSTER_PG_PASSWORD reads key 'pw' of Secret "
+        "'dagster-postgresql-secret', which has no such key (keys: ['postgresql-password'])"]
+
+
+def test_a_volume_projecting_a_missing_secret_key() -> None:
+    # PostgreSQL reads its password from a projected Secret volume (POSTGRES_PASSWORD_FILE).
+    objects = variant_objects("k8s")
+    spec = find(objects, "StatefulSet", "dagster-postgresql")["spec"]["template"]["spec"]
+    volume = next(v for v in spec["volumes"] if "projected" in v)
+    volume["projected"]["sources"][0]["secret"]["items"][0]["key"] = "pw"
+    assert check_object_references(objects, Externals()) == [
+        f"StatefulSet/dagster-postgresql: volume {volume['name']!r} reads key 'pw' of Secret "
         "'dagster-postgresql-secret', which has no such key (keys: ['postgresql-password'])"]
 
 

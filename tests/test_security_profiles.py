@@ -16,6 +16,7 @@ import pytest
 
 from constructs_lib import (
     HARDENED_UID,
+    NON_ROOT_UID,
     VARIANTS,
     ConfigError,
     DagsterSystemConfig,
@@ -85,13 +86,21 @@ def test_hardened_every_pod_passes_pss_restricted(hardened: dict[str, list[Manif
     assert checked >= 40  # every variant's and both Helm systems' pods
 
 
-def test_default_fails_restricted_but_passes_baseline(default: dict[str, list[Manifest]]) -> None:
+def test_default_passes_restricted_too(default: dict[str, list[Manifest]]) -> None:
+    # Every process runs as a non-root user (Dagster's as NON_ROOT_UID), no capability is
+    # added (the webserver binds port 80 through the safe sysctl): "restricted" holds too.
+    checked = 0
     for system, objects in default.items():
         for where, workload in pods(objects):
-            assert not pss_problems(pod_spec(workload), level="baseline"), f"{system} {where}"
-    # The stock Dagster images run as root: under `default` those pods are not "restricted".
-    webserver = find(default["chart-defaults"], "Deployment", "dagster-dagster-webserver")
-    assert any("Non-root" in p for p in pss_problems(pod_spec(webserver)))
+            problems = pss_problems(pod_spec(workload), level="restricted")
+            assert not problems, f"{system} {where}:\n" + "\n".join(problems)
+            checked += 1
+    assert checked >= 40
+    # ...unless the user asks for root: then only "baseline".
+    values = {**HELM_SYSTEMS["chart-defaults"], "dagsterWebserver": {"podSecurityContext": {"runAsUser": 0}}}
+    webserver = pod_spec(find(synth_config(from_helm_values(values)), "Deployment", "dagster-dagster-webserver"))
+    assert "runAsNonRoot" not in webserver["securityContext"]
+    assert any("Non-root" in p for p in pss_problems(webserver)) and not pss_problems(webserver, level="baseline")
 
 
 def test_default_profile_settings(default: dict[str, list[Manifest]]) -> None:
@@ -107,10 +116,19 @@ def test_default_profile_settings(default: dict[str, list[Manifest]]) -> None:
         for c in spec["containers"]:
             if workload["kind"] != "Job":  # long-running: probes
                 assert "livenessProbe" in c and "readinessProbe" in c, workload["metadata"]["name"]
-    # The bundled services run as their official images' non-root users.
+    # The bundled services run as their official images' non-root users, Dagster's processes
+    # (their images define none) as NON_ROOT_UID.
     for name in ("dagster-postgresql", "dagster-rabbitmq"):
         sc = pod_spec(find(objects, "StatefulSet", name))["securityContext"]
         assert sc["runAsNonRoot"] is True and sc["runAsUser"] == sc["runAsGroup"] == sc["fsGroup"] == 999
+    for workload in workloads(objects):
+        if workload["kind"] == "Deployment":
+            sc = pod_spec(workload)["securityContext"]
+            assert sc["runAsNonRoot"] is True and sc["runAsUser"] == sc["fsGroup"] == NON_ROOT_UID
+    # PostgreSQL reads its password from a file (POSTGRES_PASSWORD_FILE), not from env.
+    postgres = pod_spec(find(objects, "StatefulSet", "dagster-postgresql"))["containers"][0]
+    env = {e["name"]: e for e in postgres["env"]}
+    assert "POSTGRES_PASSWORD" not in env and env["POSTGRES_PASSWORD_FILE"]["value"].startswith(SECRET_ENV_DIR)
     # The token only where the Kubernetes API is called.
     tokens = {w["metadata"]["name"]: pod_spec(w).get("automountServiceAccountToken") for w in workloads(objects)}
     assert tokens == {
@@ -118,10 +136,12 @@ def test_default_profile_settings(default: dict[str, list[Manifest]]) -> None:
         "dagster-dagster-user-deployments-k8s-example-user-code-1": False,
         "dagster-dagster-webserver": True, "dagster-daemon": True, "dagster-celery-workers-dagster": True,
     }
-    # The webserver runs as root on port 80: it keeps exactly NET_BIND_SERVICE.
-    webserver = find(objects, "Deployment", "dagster-dagster-webserver")
-    main = pod_spec(webserver)["containers"][0]
-    assert main["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    # The webserver listens on port 80 as the chart's does: no capability, the safe sysctl.
+    webserver = pod_spec(find(objects, "Deployment", "dagster-dagster-webserver"))
+    main = webserver["containers"][0]
+    assert main["ports"][0]["containerPort"] == 80
+    assert main["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert webserver["securityContext"]["sysctls"] == [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"}]
 
 
 def test_hardened_settings(hardened: dict[str, list[Manifest]]) -> None:
@@ -177,7 +197,8 @@ def test_system_profile_reaches_every_workload_and_a_workload_choice_wins() -> N
     config = DagsterSystemConfig(postgresql=PG, run_launcher=K8sRunLauncher(), security_profile="hardened",
                                  webserver=WebserverSettings(options=WorkloadOptions(security_profile="default")))
     objects = synth_config(config)
-    assert "runAsUser" not in pod_spec(find(objects, "Deployment", "dagster-dagster-webserver"))["securityContext"]
+    webserver = pod_spec(find(objects, "Deployment", "dagster-dagster-webserver"))
+    assert webserver["containers"][0]["ports"][0]["containerPort"] == 80  # hardened: 8080
     assert pod_spec(find(objects, "Deployment", "dagster-daemon"))["securityContext"]["runAsUser"] == HARDENED_UID
 
 

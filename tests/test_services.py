@@ -66,10 +66,14 @@ def test_bundled_postgresql() -> None:
     assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi" and claim["spec"]["storageClassName"] == "fast"
     main = container(sts)
     assert main["image"] == "docker.io/library/postgres:17.6"
-    assert {
-        "name": "POSTGRES_PASSWORD",
-        "valueFrom": {"secretKeyRef": {"name": "dagster-postgresql-secret", "key": "postgresql-password"}},
-    } in main["env"]
+    # The password as a file the image reads (POSTGRES_PASSWORD_FILE), projected from the Secret.
+    assert {"name": "POSTGRES_PASSWORD_FILE", "value": "/var/run/secrets/dagster-env/POSTGRES_PASSWORD"} in main["env"]
+    assert not any(e["name"] == "POSTGRES_PASSWORD" for e in main["env"])
+    projected = next(v for v in sts["spec"]["template"]["spec"]["volumes"] if "projected" in v)
+    assert projected["projected"]["sources"] == [{"secret": {"name": "dagster-postgresql-secret", "items": [
+        {"key": "postgresql-password", "path": "POSTGRES_PASSWORD"}]}}]
+    assert {"name": projected["name"], "mountPath": "/var/run/secrets/dagster-env", "readOnly": True} \
+        in main["volumeMounts"]
     assert {"name": "data", "mountPath": "/var/lib/postgresql/data"} in main["volumeMounts"]
     connection = built["pg"].connection
     assert (connection.host, connection.port, connection.database, connection.username) == (

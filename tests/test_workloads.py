@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from constructs_lib import (
+    NON_ROOT_UID,
     BrokerConnection,
     CeleryConfigSecret,
     CeleryQueue,
@@ -224,13 +225,14 @@ def test_workload_options_reach_pod_and_container() -> None:
     spec = template["spec"]
     assert spec["nodeSelector"] == {"pool": "system"} and spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
     # The user's settings, on top of the default security profile's.
-    assert spec["securityContext"] == {"runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert spec["securityContext"] == {"runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"},
+                                       "runAsNonRoot": True, "runAsGroup": NON_ROOT_UID, "fsGroup": NON_ROOT_UID,
+                                       "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"}]}
     assert spec["schedulerName"] == "custom-scheduler"
     assert spec["imagePullSecrets"] == [{"name": "regcred"}] and spec["affinity"] == {"nodeAffinity": {}}
     main = container(deployment)
     assert main["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
                                  "limits": {"cpu": "1", "memory": "2Gi"}}
-    # (runAsUser 1000 is not root: NET_BIND_SERVICE would not help it, so none is added)
     assert main["securityContext"] == {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
                                        "capabilities": {"drop": ["ALL"]}}
     assert [e["name"] for e in main["env"]] == ["DAGSTER_PG_PASSWORD", "EXTRA", "FROM_SECRET"]

@@ -144,6 +144,17 @@ def _volume_sources(volumes: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str,
             yield "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"], False
 
 
+def _volume_item_keys(volume: Mapping[str, Any], kind: str, name: str | None) -> list[str | None]:
+    """The keys the ``items`` of ``volume``'s source ``kind``/``name`` project (none: every key)."""
+    field = {"ConfigMap": "configMap", "Secret": "secret"}.get(kind)
+    keys: list[str | None] = []
+    for source in [volume, *((volume.get("projected") or {}).get("sources") or [])]:
+        ref = source.get(field) if field else None
+        if ref is not None and (ref.get("secretName") or ref.get("name")) == name:
+            keys += [item.get("key") for item in ref.get("items") or []]
+    return keys
+
+
 def _container_references(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """``(kind, name)`` of the ConfigMaps and Secrets a container's ``env`` and ``envFrom`` name."""
     for var in container.get("env") or []:
@@ -360,8 +371,13 @@ class _References:
         volumes = spec.get("volumes") or []
         for number, volume in enumerate(volumes):
             for kind, name, optional in _volume_sources([volume]):
-                self.require(where, namespace, kind, name, via=f"volume {volume['name']!r}", optional=optional,
-                             obj=where, field=f"{pod}.volumes[{number}]")
+                keys = _volume_item_keys(volume, kind, name) or [None]
+                for key in keys:  # each key of `items` (a missing one fails the pod's volume set-up)
+                    self.require(where, namespace, kind, name, via=f"volume {volume['name']!r}", optional=optional,
+                                 obj=where, field=f"{pod}.volumes[{number}]", key=key,
+                                 key_field=f"{pod}.volumes[{number}]")
+                    if key is not None and self.index.get(kind, namespace, name) is None:
+                        break  # the object itself is missing: said once
         claims = [t["metadata"]["name"] for t in workload["spec"].get("volumeClaimTemplates") or []]
         mountable = {v["name"] for v in volumes} | set(claims)
         for path, container in container_paths(spec):

@@ -11,7 +11,8 @@ does. The stand-ins below use this machine's programs instead:
 * ``mher/flower``: ``celery flower`` from ``.venv-dagster`` (flower 2.2.0 there; the image
   pins 2.0.1), with the image's ``ENV`` and ``WORKDIR /data``.
 * ``library/postgres``: the machine's PostgreSQL server binaries; the image entrypoint's
-  first-boot work is emulated (``initdb`` with ``POSTGRES_USER``/``POSTGRES_PASSWORD``,
+  first-boot work is emulated (``initdb`` with ``POSTGRES_USER``/``POSTGRES_PASSWORD`` or
+  ``POSTGRES_PASSWORD_FILE``,
   ``CREATE DATABASE POSTGRES_DB``, password auth on TCP) and the server runs as the
   ``postgres`` user, as the image's ``gosu`` does.
 * ``library/rabbitmq`` (``-management``): Debian's ``rabbitmq-server`` with the management
@@ -55,6 +56,12 @@ def postgres_entrypoint(pod: Pod, container: Container) -> None:
         return  # a command replaces the entrypoint
     env = container.env
     password = env.get("POSTGRES_PASSWORD", "")
+    if not password and env.get("POSTGRES_PASSWORD_FILE"):  # the image's file_env: the variable from a file
+        password_file = Path(env["POSTGRES_PASSWORD_FILE"])
+        if not password_file.is_file():
+            raise PodFailed(f"{pod.key} container {container.name}: POSTGRES_PASSWORD_FILE "
+                            f"{env['POSTGRES_PASSWORD_FILE']} is not a file")
+        password = password_file.read_text().rstrip("\n")  # as the entrypoint's $(< file)
     if not password:
         raise PodFailed(f"{pod.key} container {container.name}: POSTGRES_PASSWORD is not set: the postgres image "
                         "refuses to initialize the database")

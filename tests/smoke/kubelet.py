@@ -26,8 +26,18 @@ For each pod it does what a kubelet (plus the container runtime) does, in the sa
 * runs probes as the kubelet would: ``exec`` (with the probe's ``timeoutSeconds``, no
   ``$(VAR)`` expansion), ``httpGet`` (2xx/3xx), ``tcpSocket``.
 
-Not emulated: resource limits, security contexts (users other than the image stand-in's,
-read-only root filesystems, capabilities), restarts and back-off (a failure fails the test),
+The pod's users (when the harness runs as root): each container runs as its ``runAsUser`` /
+``runAsGroup`` (container over pod) with ``fsGroup`` and ``supplementalGroups`` as its groups;
+``emptyDir`` volumes are world-writable (mode 0777, as the kubelet makes them); with ``fsGroup``,
+claims become group-owned and group-writable (setgid) and the files of ConfigMap, Secret and
+projected volumes group-owned by it, as the kubelet's volume ownership management does. Image
+stand-ins may override the user (PostgreSQL's server runs as this machine's ``postgres``). Such a
+process keeps ``CAP_DAC_READ_SEARCH``: it may read any file of this machine (the stand-ins'
+programs), but writes only where its user may, so a profile that leaves a path the process
+writes read-only or foreign (``HOME``, ``DAGSTER_HOME``, ``/tmp``) fails here as in a cluster.
+
+Not emulated: resource limits, the rest of security contexts (read-only root filesystems,
+capabilities, sysctls, seccomp), restarts and back-off (a failure fails the test),
 more than one replica per workload, ``downwardAPI`` volumes, ``resourceFieldRef``.
 """
 
@@ -319,7 +329,11 @@ class Pod:
                     else:
                         raise PodConfigError(f"{where}: projected source {sorted(source)} is not emulated")
                 volumes[name] = (target, False)
-            elif "emptyDir" in volume or "persistentVolumeClaim" in volume:
+            elif "emptyDir" in volume:
+                target.chmod(0o777)
+                volumes[name] = (target, True)
+            elif "persistentVolumeClaim" in volume:
+                self._own_claim(target)
                 volumes[name] = (target, True)
             else:
                 raise PodConfigError(f"{where}: volume type {sorted(set(volume) - {'name'})} is not emulated")
@@ -327,8 +341,41 @@ class Pod:
             name = claim["metadata"]["name"]
             target = self._kubelet_dir / "volumes" / name
             target.mkdir(parents=True, exist_ok=True)
+            self._own_claim(target)
             volumes[name] = (target, True)
+        for target, _shared in volumes.values():
+            ensure_dir_traversable(target, self.node.root)
         return volumes
+
+    @property
+    def _fs_group(self) -> int | None:
+        group = (self.spec.get("securityContext") or {}).get("fsGroup")
+        return int(group) if group is not None else None
+
+    def _own_claim(self, target: Path) -> None:
+        """A claim under ``fsGroup``: group-owned, group-writable, new files inherit the group."""
+        if self._fs_group is not None and os.geteuid() == 0:
+            os.chown(target, -1, self._fs_group)
+            target.chmod(0o2775)
+
+    def _own_files(self, path: Path) -> None:
+        """ConfigMap/Secret/projected files under ``fsGroup``: group-owned (their mode as given)."""
+        if self._fs_group is None or os.geteuid() != 0:
+            return
+        for item in [path, *(path.rglob("*") if path.is_dir() else [])]:
+            os.chown(item, -1, self._fs_group)
+
+    def _run_as(self, spec: Manifest) -> str | None:
+        """``UID:GID:GROUPS`` the container runs as, or ``None`` (the stand-in's own user: root)."""
+        pod_sc = self.spec.get("securityContext") or {}
+        sc = spec.get("securityContext") or {}
+        uid = sc.get("runAsUser", pod_sc.get("runAsUser"))
+        if uid is None or int(uid) == 0:
+            return None
+        gid = sc.get("runAsGroup", pod_sc.get("runAsGroup", 0))  # no passwd entry: the runtime's GID 0
+        groups = [str(g) for g in [pod_sc.get("fsGroup"), *(pod_sc.get("supplementalGroups") or [])]
+                  if g is not None]
+        return f"{int(uid)}:{int(gid)}:{','.join(groups)}"
 
     def _project(self, target: Path, kind: str, ref: Manifest, where: str) -> None:
         """Write a ConfigMap's/Secret's keys (or ``items``) into ``target``, addresses mapped."""
@@ -352,6 +399,7 @@ class Pod:
             content = self.node.services.rewrite_file(data[key], f"{where} ({kind} {name}, key {key})")
             path.write_bytes(content)
             path.chmod(int(item.get("mode", mode)))
+            self._own_files(path)
 
     def _mounts(self, container: Manifest) -> None:
         for mount in container.get("volumeMounts") or []:
@@ -373,8 +421,10 @@ class Pod:
                 dest.symlink_to(source, target_is_directory=True)
             elif source.is_dir():
                 shutil.copytree(source, dest, dirs_exist_ok=True)
+                self._own_files(dest)
             else:
                 shutil.copy2(source, dest)
+                self._own_files(dest)
 
     def _automount_token(self) -> bool:
         explicit = self.spec.get("automountServiceAccountToken")
@@ -521,7 +571,9 @@ class Pod:
             env[key] = self.fs.reroot_text(mapped)
         cwd = self.fs.path(spec.get("workingDir") or image.workdir)
         cwd.mkdir(parents=True, exist_ok=True)
-        return Container(name=name, spec=spec, image=image, argv=argv, env=env, cwd=cwd, init=init)
+        ensure_dir_traversable(cwd, self.node.root)
+        return Container(name=name, spec=spec, image=image, argv=argv, env=env, cwd=cwd, init=init,
+                         user=self._run_as(spec))
 
     def map_command(self, argv: Sequence[str], where: str) -> list[str]:
         """A command (or exec probe) as this pod runs it: addresses mapped, paths re-rooted."""

@@ -71,11 +71,21 @@ _POD_SHELL = (
 
 def _wrap(argv: Sequence[str], hostname: str | None, user: str | None,
           binds: Sequence[tuple[str, str]]) -> list[str]:
-    """``argv`` as ``user`` (when root), in private UTS and mount namespaces (when a ``hostname``
-    is given) with hostname ``hostname`` and each host directory bound read-only on its target."""
+    """``argv`` as ``user`` (when root: a user name, or ``UID:GID:GROUPS`` numeric), in private UTS
+    and mount namespaces (when a ``hostname`` is given) with hostname ``hostname`` and each host
+    directory bound read-only on its target."""
     wrapped = list(argv)
     if user is not None and os.geteuid() == 0:
-        wrapped = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *wrapped]
+        if ":" in user:  # "UID:GID:GROUP,GROUP" (a pod's runAsUser/runAsGroup/fsGroup): no passwd entry
+            uid, gid, groups = user.split(":", 2)
+            ids = ["--groups", groups] if groups else ["--clear-groups"]
+            # The stand-ins' programs are this machine's (the Dagster venv's interpreter may live
+            # under a 0700 /root): reading and searching stay allowed (CAP_DAC_READ_SEARCH, ambient),
+            # writing is checked as the pod's user, which is what the security profiles decide.
+            caps = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+            wrapped = ["setpriv", f"--reuid={uid}", f"--regid={gid}", *ids, *caps, "--", *wrapped]
+        else:  # a user of this machine (PostgreSQL's), with its groups
+            wrapped = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *wrapped]
     if hostname is not None:
         if not namespaces_available():
             raise SmokeError("the smoke harness needs `unshare --mount --uts` (root or CAP_SYS_ADMIN) to give a pod "
