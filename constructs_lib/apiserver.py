@@ -564,6 +564,7 @@ BLOCK_TYPES = {
     "VolumeMount": "io.k8s.api.core.v1.VolumeMount",
     "EnvVar": "io.k8s.api.core.v1.EnvVar",
     "Container": "io.k8s.api.core.v1.Container",
+    "NetworkPolicyPeer": "io.k8s.api.networking.v1.NetworkPolicyPeer",
 }
 
 
@@ -587,6 +588,9 @@ def block_problems(path: str, value: Any, type_name: str) -> list[Problem]:
     elif type_name == "EnvVar":
         if not _ENV_NAME.fullmatch(value.get("name", "")):
             problems.append((f"{path}.name", value.get("name"), "an environment variable name"))
+    elif type_name == "NetworkPolicyPeer":
+        for key in ("podSelector", "namespaceSelector"):
+            problems += label_problems(f"{path}.{key}.matchLabels", (value.get(key) or {}).get("matchLabels") or {})
     return problems
 
 

@@ -165,6 +165,7 @@ def _configs(args: argparse.Namespace) -> dict[str, Any]:
         values = load_values(args.values, set_order=args.sets)
         if args.security_profile:  # checked against the values, so that an error names their keys
             values = {**values, "securityProfile": args.security_profile}
+        args.helm_values = values  # synthesis errors name the key that holds the offending value
         release = "dagster" if args.release is None else args.release
         return {"dagster": from_helm_values(values, release=release, namespace=args.namespace)}
     names = list(VARIANTS) if args.all_variants else [args.variant or DEFAULT_VARIANT]
@@ -185,7 +186,16 @@ def run_synth(args: argparse.Namespace) -> int:
 
     check_synth_arguments(args.parser, args)
     outdir = args.outdir or os.environ.get("CDK8S_OUTDIR") or "dist"
-    for path in synth_charts(configs(args), outdir, diagram=args.diagram):
+    systems = configs(args)
+    try:
+        paths = synth_charts(systems, outdir, diagram=args.diagram)
+    except ConfigError as error:
+        if getattr(args, "helm_values", None) is None:
+            raise
+        from .helm import synthesis_error
+
+        raise synthesis_error(error, args.helm_values) from None
+    for path in paths:
         print(path)
     return 0
 

@@ -26,6 +26,7 @@ from typing import Any
 from constructs import Construct
 
 from ._manifest import Json, manifest
+from .apiserver import check_block
 from .errors import ConfigError
 from .naming import DEFAULT_RELEASE, Release
 
@@ -72,6 +73,7 @@ class NetworkPolicySettings:
                         "podSelector", "namespaceSelector", "ipBlock"}:
                     raise ConfigError(f"NetworkPolicySettings.ingress_peers[{i}]", peer,
                                       "a NetworkPolicyPeer: podSelector, namespaceSelector and/or ipBlock")
+                check_block(f"NetworkPolicySettings.ingress_peers[{i}]", peer, "NetworkPolicyPeer")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
+import inspect
 import io
+import pkgutil
+import re
 import time
 import tracemalloc
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -61,8 +66,38 @@ def run_cli(*argv: str) -> Outcome:
     return Outcome(code, err.getvalue(), out.getvalue(), seconds, peak)
 
 
-def assert_clean_error(outcome: Outcome, *, contains: str | None = None) -> None:
-    """Exit 2, one short message, no traceback, within the time and memory bounds."""
+@cache
+def _internal_classes() -> frozenset[str]:
+    """Every class the library (``constructs_lib`` and its Helm layer) defines."""
+    import constructs_lib
+
+    names = set()
+    for info in pkgutil.walk_packages(constructs_lib.__path__, "constructs_lib."):
+        if info.name.startswith("constructs_lib._imports"):
+            continue
+        module = importlib.import_module(info.name)
+        names |= {n for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__}
+    return frozenset(names)
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_SNAKE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
+_CLASS_MENTION = re.compile(r"\b([A-Z]\w*)(?=[.(])")
+
+
+def internal_words(message: str, user_input: str = "") -> list[str]:
+    """What in an error message is the library's Python, not the user's values: a class of the
+    library followed by ``.``/``(`` (``CodeLocationSettings.name``, ``EnvConfigMap(x)``) or a
+    snake_case word (``max_unavailable``), outside quoted values and unless the user wrote it."""
+    text = _QUOTED.sub("''", message)
+    found = [m.group(1) for m in _CLASS_MENTION.finditer(text) if m.group(1) in _internal_classes()]
+    found += [w for w in _SNAKE.findall(text) if w not in user_input]
+    return found
+
+
+def assert_clean_error(outcome: Outcome, *, contains: str | None = None, user_input: str | None = None) -> None:
+    """Exit 2, one short message, no traceback, within the time and memory bounds; with
+    ``user_input`` (what the user wrote), in the user's words (:func:`internal_words`)."""
     assert outcome.code == EXIT_BAD_INPUT, (outcome.code, outcome.stderr[:MAX_ERROR_CHARS])
     text = outcome.stderr
     assert text.startswith("error: "), text[:MAX_ERROR_CHARS]
@@ -72,6 +107,8 @@ def assert_clean_error(outcome: Outcome, *, contains: str | None = None) -> None
     assert_bounded(outcome)
     if contains is not None:
         assert contains in text, text
+    if user_input is not None:
+        assert not internal_words(text, user_input), (internal_words(text, user_input), text[:MAX_ERROR_CHARS])
 
 
 def assert_bounded(outcome: Outcome) -> None:

@@ -424,7 +424,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
             },
             "rabbitmq": {"enabled": True, "rabbitmq": {"password": "x"}},
         },
-        r"runLauncher.config.celeryK8sRunLauncher.workerQueues.name\[1\]: invalid value 'q'",
+        r"runLauncher.config.celeryK8sRunLauncher.workerQueues\[1\].name: invalid value 'q'",
     ),
     (
         "unsupported knob",

@@ -3,7 +3,7 @@
 from .schema import values_json_schema
 from .seed_era import Deprecation, Migration, migrate_values
 from .strvals import merge_values, parse_set
-from .translate import ValuesError, from_helm_values, load_values, normalize_aliases
+from .translate import ValuesError, from_helm_values, load_values, normalize_aliases, synthesis_error
 from .values import HelmValues
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "migrate_values",
     "normalize_aliases",
     "parse_set",
+    "synthesis_error",
     "values_json_schema",
 ]

@@ -72,7 +72,7 @@ from .seed_era import Deprecation, OnDeprecation, migrate_values, normalize_alia
 from .strvals import merge_values, parse_set, prune_nulls, set_path
 from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, load_yaml
 
-__all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases"]
+__all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases", "synthesis_error"]
 
 Obj = dict[str, Any]
 
@@ -96,57 +96,183 @@ def _error(path: str, value: object, expected: str) -> ValuesError:
     return ValuesError(path, value, expected)
 
 
-_T = typing.TypeVar("_T")
-
-
-def _construct_settings(path: str, build: typing.Callable[[], _T]) -> _T:
-    """Settings a construct validates itself; its error is re-worded at the values path
-    (``NetworkPolicySettings.ingress_peers[0]`` -> ``networkPolicy.ingressPeers[0]``)."""
-    try:
-        return build()
-    except ConfigError as error:
-        rest = error.field.split(".", 1)[1] if "." in error.field else ""
-        rest = v.to_camel(rest.split("[", 1)[0]) + ("[" + rest.split("[", 1)[1] if "[" in rest else "")
-        raise _error(f"{path}.{rest}" if rest else path, error.value, error.expected) from None
-
-
-# ---- construct errors in values words ------------------------------------------------------------------
-#: Construct fields whose values key is not the camelCase of the field name (per settings class;
-#: "*" for every class).
-_FIELD_KEYS: dict[str, dict[str, str]] = {
-    "*": {"workload_labels": "deploymentLabels", "replicas": "replicaCount"},
-    "WebserverSettings": {"port": "service.port", "service_type": "service.type",
-                          "service_annotations": "service.annotations", "read_only": "enableReadOnly"},
-    "FlowerSettings": {"port": "service.port", "service_type": "service.type",
-                       "service_annotations": "service.annotations"},
-    "CodeLocationSettings": {"grpc_args": "dagsterApiGrpcArgs", "service_annotations": "service.annotations"},
-    "CeleryWorkersSettings": {"queues": "workerQueues"},
-    "Image": {"repository": "image.repository", "tag": "image.tag", "pull_policy": "image.pullPolicy"},
+# ---- construct errors in values words: one model ----------------------------------------------------
+#: Where each settings class of the library reads its fields from in the values: class ->
+#: (its values section, or ``None`` where the section is the caller's: the ``base`` of the
+#: nearest :func:`_values_words`; {field: key in the section}). A field not listed is the
+#: camelCase of its name (``"*"`` lists the renames every class shares); ``""`` is the section
+#: itself; a key starting with ``/`` is a path from the top of the values.
+_VALUES_KEYS: dict[str, tuple[str | None, dict[str, str]]] = {
+    "*": (None, {"workload_labels": "deploymentLabels", "replicas": "replicaCount",
+                 "pod_security_context": "podSecurityContext", "security_context": "securityContext"}),
+    "WorkloadOptions": (None, {"workload_annotations": "annotations"}),
+    "WebserverSettings": (None, {"port": "service.port", "service_type": "service.type",
+                                 "service_annotations": "service.annotations", "read_only": "enableReadOnly"}),
+    "FlowerSettings": (None, {"port": "service.port", "service_type": "service.type",
+                              "service_annotations": "service.annotations"}),
+    "CodeLocationSettings": (None, {"grpc_args": "dagsterApiGrpcArgs", "service_annotations": "service.annotations"}),
+    "CeleryWorkersSettings": (None, {"queues": "workerQueues"}),
+    "CeleryQueue": (None, {"additional_celery_args": "additionalCeleryArgs"}),
+    "Image": (None, {"repository": "image.repository", "tag": "image.tag", "pull_policy": "image.pullPolicy"}),
+    "SecretKeyRef": (None, {"name": ""}),
+    "GrpcLocation": (None, {"location_name": "name"}),
+    "IngressRoute": (None, {"tls_secret_name": "tls.secretName"}),
+    "Threading": (None, {}),
+    "NetworkPolicySettings": ("networkPolicy", {}),
+    "PodDisruptionBudgetSettings": ("podDisruptionBudget", {}),
+    "PostgreSqlSettings": ("postgresql", {
+        "password": "postgresqlPassword", "username": "postgresqlUsername", "database": "postgresqlDatabase",
+        "port": "service.port", "params": "postgresqlParams", "scheme": "postgresqlScheme",
+        "existing_secret": "/global.postgresqlSecretName", "storage_size": "persistence.size",
+        "storage_class": "persistence.storageClass"}),
+    "ExternalPostgreSqlSettings": ("postgresql", {
+        "host": "postgresqlHost", "password": "postgresqlPassword", "username": "postgresqlUsername",
+        "database": "postgresqlDatabase", "port": "service.port", "params": "postgresqlParams",
+        "scheme": "postgresqlScheme", "existing_secret": "/global.postgresqlSecretName"}),
+    "PostgresConnection": ("postgresql", {"params": "postgresqlParams"}),
+    "RabbitMqSettings": ("rabbitmq", {"password": "rabbitmq.password", "username": "rabbitmq.username",
+                                      "port": "service.port", "storage_size": "persistence.size",
+                                      "storage_class": "persistence.storageClass"}),
+    "RedisSettings": ("redis", {"broker_db": "brokerDbNumber", "backend_db": "backendDbNumber",
+                                "storage_size": "persistence.size", "storage_class": "persistence.storageClass"}),
+    "BrokerConnection": ("redis", {"broker_url": "brokerUrl", "backend_url": "backendUrl"}),
+    "InstanceSettings": ("", {"telemetry": "telemetry.enabled", "additional_config": "additionalInstanceConfig",
+                              "python_logs": "pythonLogs", "run_monitoring": "dagsterDaemon.runMonitoring",
+                              "run_retries": "dagsterDaemon.runRetries", "sensors": "dagsterDaemon.sensors",
+                              "schedules": "dagsterDaemon.schedules", "compute_logs": "computeLogManager"}),
+    "InstanceConfigMap": ("global", {"dagster_home": "dagsterHome"}),
+    "RunMonitoring": ("dagsterDaemon.runMonitoring", {}),
+    "RunRetries": ("dagsterDaemon.runRetries", {}),
+    "QueuedRunCoordinator": ("dagsterDaemon.runCoordinator.config.queuedRunCoordinator", {}),
+    "CustomRunCoordinator": ("dagsterDaemon.runCoordinator.config.customRunCoordinator", {"class_name": "class"}),
+    "DaemonScheduler": ("scheduler.config.daemonScheduler", {}),
+    "CustomScheduler": ("scheduler.config.customScheduler", {"class_name": "class"}),
+    "Retention": ("retention", {"schedule": "schedule.purgeAfterDays", "sensor": "sensor.purgeAfterDays",
+                                "auto_materialize": "autoMaterialize.purgeAfterDays"}),
+    "K8sRunLauncher": ("runLauncher.config.k8sRunLauncher", {"job_image": "image"}),
+    "CeleryK8sRunLauncher": ("runLauncher.config.celeryK8sRunLauncher", {}),
+    "CustomRunLauncher": ("runLauncher.config.customRunLauncher", {"class_name": "class"}),
+    "RunLauncherRbac": ("runLauncher.config", {"job_namespace": "k8sRunLauncher.jobNamespace"}),
+    "S3ComputeLogs": ("computeLogManager.config.s3ComputeLogManager", {}),
+    "GCSComputeLogs": ("computeLogManager.config.gcsComputeLogManager", {}),
+    "AzureBlobComputeLogs": ("computeLogManager.config.azureBlobComputeLogManager",
+                             {"access_key_or_sas_token": "secretKey"}),
+    "CustomComputeLogs": ("computeLogManager.config.customComputeLogManager", {"class_name": "class"}),
+    "IngressSettings": ("ingress", {"class_name": "ingressClassName", "webserver": "dagsterWebserver",
+                                    "read_only_webserver": "readOnlyDagsterWebserver"}),
+    "RbacSettings": ("", {"create": "rbacEnabled", "create_service_account": "serviceAccount.create",
+                          "service_account_name": "global.serviceAccountName",
+                          "service_account_annotations": "serviceAccount.annotations"}),
+    "Release": ("global", {}),
+    "DagsterInstance": ("", {"image_pull_secrets": "imagePullSecrets", "dagster_home": "global.dagsterHome",
+                             "service_account_name": "global.serviceAccountName"}),
+    "WorkspaceConfigMap": ("dagsterWebserver.workspace", {"external_config_map": "externalConfigmap",
+                                                          "locations": "servers"}),
+    "DagsterSystemConfig": ("", {"code_locations": "dagster-user-deployments.deployments",
+                                 "image_pull_secrets": "imagePullSecrets", "dagster_home": "global.dagsterHome",
+                                 "celery_config_secret_name": "global.celeryConfigSecretName",
+                                 "external_workspace_config_map": "dagsterWebserver.workspace.externalConfigmap",
+                                 "webserver": "dagsterWebserver", "daemon": "dagsterDaemon",
+                                 "security_profile": "securityProfile", "network_policies": "networkPolicy",
+                                 "pod_disruption_budgets": "podDisruptionBudget", "migrate": "migrate"}),
 }
 _CONSTRUCT_FIELD = re.compile(r"^(?P<cls>[A-Z]\w*)(?:\([^)]*\))?\.(?P<field>[a-z_0-9]+)(?P<rest>.*)$", re.S)
+#: ``Class.field`` (or ``Class(x).field``) inside a sentence: a construct's own words.
+_CONSTRUCT_WORDS = re.compile(r"\b(?P<cls>[A-Z]\w*)(?:\([^)]*\))?\.(?P<field>[a-z][a-z_0-9]*)\b")
+#: A unique-name check's ``field.name[i]`` (``queues.name[1]``): the list's item, then its key.
+_INDEX_AFTER_KEY = re.compile(r"^\.(?P<key>[a-z_0-9]+)\[(?P<index>\d+)\]")
+
+
+def _join(root: str, key: str, rest: str = "") -> str:
+    """``root.key`` followed by ``rest`` (``.sub``, ``[0]`` ...; an empty part is left out)."""
+    return (f"{root}.{key}" if root and key else root or key) + rest
 
 
 def values_path(base: str, field: str) -> str:
     """The values key of construct field ``field`` (``WorkloadOptions.affinity.nodeAffinity``,
-    ``CodeLocationSettings(x).sidecar_containers[0].image``) of the settings built from the
-    values at ``base`` (``dagsterWebserver``): ``dagsterWebserver.affinity.nodeAffinity``."""
+    ``CodeLocationSettings(x).sidecar_containers[0].image``, ``RunMonitoring.poll_interval_seconds``)
+    of the settings built from the values at ``base`` (``dagsterWebserver``), by :data:`_VALUES_KEYS`:
+    ``dagsterWebserver.affinity.nodeAffinity``, ``dagsterDaemon.runMonitoring.pollIntervalSeconds``.
+    A field of no known class is returned as it is."""
     match = _CONSTRUCT_FIELD.match(field)
-    if not match:
+    if not match or match["cls"] not in _VALUES_KEYS:
         return field
-    name = match["field"]
-    key = _FIELD_KEYS.get(match["cls"], {}).get(name) or _FIELD_KEYS["*"].get(name) or v.to_camel(name)
-    return f"{base}.{key}{match['rest']}" if base else f"{key}{match['rest']}"
+    section, keys = _VALUES_KEYS[match["cls"]]
+    name, rest = match["field"], match["rest"]
+    key = keys.get(name, _VALUES_KEYS["*"][1].get(name, v.to_camel(name)))
+    moved = _INDEX_AFTER_KEY.match(rest)
+    if moved:  # a unique-name check's `queues.name[1]`: `workerQueues[1].name`
+        rest = f"[{moved['index']}].{v.to_camel(moved['key'])}{rest[moved.end():]}"
+    if key.startswith("/"):
+        return _join(key[1:], rest)
+    return _join(base if section is None else section, key, rest)
+
+
+def _values_expected(base: str, expected: str) -> str:
+    """A construct's explanation in values words: ``Class.field`` mentions become values keys,
+    and bare field names of the same class the keys beside the failing one."""
+    return _CONSTRUCT_WORDS.sub(
+        lambda m: values_path(base, m.group(0)) if m["cls"] in _VALUES_KEYS else m.group(0), expected)
+
+
+def in_values_words(error: ConfigError, base: str = "") -> ValuesError:
+    """``error`` of a construct built from the values at ``base``, naming the values key."""
+    if isinstance(error, ValuesError):
+        return error
+    field = values_path(base, error.field)
+    expected = _values_expected(base, error.expected)
+    match = _CONSTRUCT_FIELD.match(error.field)
+    if match and match["cls"] in _VALUES_KEYS:
+        # Sibling fields the explanation names (`None when min_available is given`).
+        keys = _VALUES_KEYS[match["cls"]][1]
+        for word in set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", expected)):
+            sibling = keys.get(word, _VALUES_KEYS["*"][1].get(word, v.to_camel(word)))
+            expected = re.sub(rf"\b{word}\b", sibling.lstrip("/"), expected)
+    return ValuesError(field, error.value, expected)
+
+
+def _provenance(values: Any, value: object, path: str = "") -> Iterator[str]:
+    """Key paths of ``values`` holding ``value`` as a leaf or as a mapping key, in file order."""
+    if isinstance(values, Mapping):
+        for key, child in values.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key == value and isinstance(value, str):
+                yield here
+            yield from _provenance(child, value, here)
+    elif isinstance(values, list):
+        for i, child in enumerate(values):
+            yield from _provenance(child, value, f"{path}[{i}]")
+    elif values == value and type(values) is type(value):
+        yield path
+
+
+def synthesis_error(error: ConfigError, values: Mapping[str, Any]) -> ConfigError:
+    """An error raised while synthesizing the system of ``values``, in values words: a field of a
+    settings class with its own values section by :data:`_VALUES_KEYS`; otherwise (an object the
+    API server would reject, ``Kind/name: path``, or an object built from several keys) the values
+    key that holds the offending value, the object's field in brackets. Unchanged when no key
+    holds it (a value the library derived)."""
+    if isinstance(error, ValuesError):
+        return error
+    match = _CONSTRUCT_FIELD.match(error.field)
+    if match and _VALUES_KEYS.get(match["cls"], (None, {}))[0] is not None:
+        return in_values_words(error)
+    source = next(_provenance(normalize_aliases(values), error.value), None)
+    if source is None:
+        return error if match is None else in_values_words(error)
+    where = "" if match else f" (in {error.field})"
+    return ValuesError(source, error.value, _values_expected("", error.expected) + where)
 
 
 @contextlib.contextmanager
-def _values_words(base: str) -> Iterator[None]:
+def _values_words(base: str = "") -> Iterator[None]:
     """A construct's ConfigError raised inside names the values key (see :func:`values_path`)."""
     try:
         yield
     except ValuesError:
         raise
     except ConfigError as error:
-        raise ValuesError(values_path(base, error.field), error.value, error.expected) from None
+        raise in_values_words(error, base) from None
 
 
 # ---- layering -------------------------------------------------------------------------------------
@@ -318,6 +444,11 @@ def _validation_error(error: ValidationError) -> ValuesError:
                 continue
             shown = repr("<redacted>") if is_secret_field(path) else short(item["input"])
             msg = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "string_type" and isinstance(item["input"], (int, float)) \
+                    and not isinstance(item["input"], bool):
+                # `--set key=123` (or `key: 123` in YAML) gives a number; Helm users know the cure.
+                msg = ("a string, not a number: quote it in a values file (key: '007'), or give it with "
+                       "--set-string on the command line")
             text = f"{short(path, quote=False)}: {msg} (got {shown})"
             entry = (path, item["input"], msg)
         seen.add(path)
@@ -397,6 +528,11 @@ def _with_handler(probe: Obj | None, handler: Obj) -> Obj | None:
     return probe
 
 
+def _threading(path: str, t: v.Threads) -> Threading:
+    with _values_words(path):
+        return Threading(use_threads=t.use_threads, num_workers=t.num_workers, num_submit_workers=t.num_submit_workers)
+
+
 def _http_paths(path: str, paths: Sequence[v.IngressPath]) -> list[Obj]:
     out = []
     for i, p in enumerate(paths):
@@ -414,16 +550,25 @@ class _Translator:
         self.namespace = namespace
 
     # -- helpers --
-    def _dagster_image(self, image: v.Image) -> LibImage:
+    def _dagster_image(self, image: v.Image, path: str = "") -> LibImage:
         tag = DAGSTER_VERSION if image.tag is None else str(image.tag)
-        return LibImage(repository=image.repository, tag=tag, pull_policy=image.pull_policy)
+        with _values_words(path) if path else contextlib.nullcontext():  # else: the caller's words
+            return LibImage(repository=image.repository, tag=tag, pull_policy=image.pull_policy)
 
     @staticmethod
-    def _service_image(image: v.ExternalImage, chart_default: tuple[str, str], ours: LibImage) -> LibImage:
+    def _service_image(image: v.ExternalImage, chart_default: tuple[str, str], ours: LibImage,
+                       path: str) -> LibImage:
         # The chart's own default image is replaced by this library's pinned one.
         if (image.repository, str(image.tag)) == chart_default:
             return ours.with_pull_policy(image.pull_policy)
-        return LibImage(repository=image.repository, tag=str(image.tag), pull_policy=image.pull_policy)
+        with _values_words(path):
+            return LibImage(repository=image.repository, tag=str(image.tag), pull_policy=image.pull_policy)
+
+    @staticmethod
+    def _secret_ref(path: str, name: str, key: str) -> SecretKeyRef:
+        """Key ``key`` of the user's Secret named at values key ``path``."""
+        with _values_words(path):
+            return SecretKeyRef(name=name, key=key)
 
     def _options(self, path: str, p: v.PodSettings, *, readiness: Obj | None = None,
                  liveness: Obj | None = None, startup: Obj | None = None,
@@ -519,10 +664,16 @@ class _Translator:
 
     def _reject(self, path: str, value: object, default: object, why: str) -> None:
         if value != default:
-            raise _error(path, value, f"{default!r}: {path} is not supported ({why})")
+            def shown(x: object) -> object:  # a model as the values the user wrote
+                return x.model_dump(by_alias=True) if isinstance(x, BaseModel) else x
+            raise _error(path, shown(value), f"{shown(default)!r}: {path} is not supported ({why})")
 
     # -- the whole system --
     def config(self) -> DagsterSystemConfig:
+        with _values_words():
+            return self._config()
+
+    def _config(self) -> DagsterSystemConfig:
         m = self.m
         self._unsupported()
         launcher = self._run_launcher()
@@ -557,7 +708,7 @@ class _Translator:
             code_locations=locations,
             workspace_locations=workspace_locations,
             external_workspace_config_map=m.dagster_webserver.workspace.external_configmap,
-            pipeline_run_image=self._dagster_image(m.pipeline_run.image),
+            pipeline_run_image=self._dagster_image(m.pipeline_run.image, "pipelineRun"),
             pipeline_run_env=self._pipeline_env(),
             instance=instance,
             rbac=RbacSettings(create=m.rbac_enabled, create_service_account=m.service_account.create,
@@ -568,12 +719,12 @@ class _Translator:
             # As in the chart, the wait-for-database init containers use postgresql.image.
             db_wait_image=self._postgres_image(),
             security_profile=m.security_profile,
-            network_policies=_construct_settings("networkPolicy", lambda: NetworkPolicySettings(
-                enabled=m.network_policy.enabled, ingress_peers=m.network_policy.ingress_peers)),
-            pod_disruption_budgets=_construct_settings("podDisruptionBudget", lambda: PodDisruptionBudgetSettings(
+            network_policies=NetworkPolicySettings(
+                enabled=m.network_policy.enabled, ingress_peers=m.network_policy.ingress_peers),
+            pod_disruption_budgets=PodDisruptionBudgetSettings(
                 min_available=m.pod_disruption_budget.min_available,
                 max_unavailable=m.pod_disruption_budget.max_unavailable,
-            )) if m.pod_disruption_budget.enabled else None,
+            ) if m.pod_disruption_budget.enabled else None,
         )
 
     def _unsupported(self) -> None:
@@ -582,7 +733,7 @@ class _Translator:
             self._reject(key, value, "", f"the official chart 1.9.3 does not name objects after it; set "
                          f"global.{key} for the names the chart gives")
         self._reject("busybox.image", m.busybox.image, v.Busybox().image,
-                     "the library waits for its dependencies with pg_isready and Python, not busybox")
+                     "the library waits for its dependencies with 'pg_isready' and Python, not busybox")
         self._reject("extraManifests", m.extra_manifests, None,
                      "add further objects to your own cdk8s chart next to DagsterChart")
         self._reject("dagsterWebserver.nameOverride", m.dagster_webserver.name_override, "dagster-webserver",
@@ -624,7 +775,7 @@ class _Translator:
             return K8sRunLauncher(
                 load_incluster_config=k.load_incluster_config, kubeconfig_file=k.kubeconfig_file,
                 job_namespace=k.job_namespace, image_pull_policy=k.image_pull_policy,
-                job_image=self._dagster_image(k.image) if k.image is not None else None,
+                job_image=self._dagster_image(k.image, path) if k.image is not None else None,
                 env_config_maps=_names(f"{path}.envConfigMaps", k.env_config_maps),
                 env_secrets=_names(f"{path}.envSecrets", k.env_secrets), env_vars=k.env_vars,
                 volumes=k.volumes, volume_mounts=k.volume_mounts, labels=k.labels or {},
@@ -711,9 +862,11 @@ class _Translator:
             persistence, options = self._bundled("rabbitmq", mq)
             return RabbitMqSettings(
                 password=None if existing else mq.rabbitmq.password,
-                existing_secret=SecretKeyRef(name=existing, key=RABBITMQ_PASSWORD_KEY) if existing else None,
+                existing_secret=self._secret_ref("rabbitmq.rabbitmq.existingPasswordSecret", existing,
+                                                 RABBITMQ_PASSWORD_KEY) if existing else None,
                 username=mq.rabbitmq.username, port=mq.service.get("port", 5672),
-                image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image()),
+                image=self._service_image(mq.image, ("bitnami/rabbitmq", "3.8.12"), default_rabbitmq_image(),
+                                          "rabbitmq"),
                 persistence=persistence, options=options)
         if m.redis.enabled:
             r = m.redis
@@ -722,8 +875,8 @@ class _Translator:
                 if not r.use_password:
                     raise _error("redis.usePassword", False, "true with redis.existingSecret")
                 self._needs_own_celery_secret("redis.existingSecret", r.existing_secret)
-                existing_ref = SecretKeyRef(name=r.existing_secret,
-                                            key=r.existing_secret_password_key or REDIS_PASSWORD_KEY)
+                existing_ref = self._secret_ref("redis.existingSecret", r.existing_secret,
+                                                r.existing_secret_password_key or REDIS_PASSWORD_KEY)
             elif r.existing_secret_password_key:
                 raise _error("redis.existingSecretPasswordKey", r.existing_secret_password_key,
                              "empty without redis.existingSecret")
@@ -774,20 +927,23 @@ class _Translator:
                 liveness_probe=_probe(f.liveness_probe, v.FLOWER_LIVENESS),
                 startup_probe=_probe(f.startup_probe, v.FLOWER_STARTUP))
             return FlowerSettings(
-                image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image()),
+                image=self._service_image(f.image, ("docker.io/mher/flower", "0.9.5"), default_flower_image(),
+                                          "flower"),
                 port=f.service.port, service_type=f.service.type, service_annotations=f.service.annotations,
                 options=self._hardened_checked(options))
 
     # -- storage --
     def _postgres_image(self) -> LibImage:
-        return self._service_image(self.m.postgresql.image, ("library/postgres", "14.6"), default_postgres_image())
+        return self._service_image(self.m.postgresql.image, ("library/postgres", "14.6"), default_postgres_image(),
+                                   "postgresql")
 
     def _postgresql(self) -> Postgres:
         m = self.m
         pg = m.postgresql
         existing = None
         if not m.generate_postgresql_password_secret:
-            existing = SecretKeyRef(name=m.global_.postgresql_secret_name, key=PG_PASSWORD_SECRET_KEY)
+            existing = self._secret_ref("global.postgresqlSecretName", m.global_.postgresql_secret_name,
+                                        PG_PASSWORD_SECRET_KEY)
         elif not m.render_secrets:
             raise _error("generatePostgresqlPasswordSecret", True,
                          f"false, with your Secret {m.global_.postgresql_secret_name!r} (global.postgresqlSecretName): "
@@ -845,8 +1001,12 @@ class _Translator:
     def _code_locations(self) -> tuple[list[CodeLocationSettings], list[GrpcLocation] | None]:
         ud = self.m.dagster_user_deployments
         workspace = self.m.dagster_webserver.workspace
-        explicit = ([GrpcLocation(host=s.host, port=s.port, location_name=s.name or s.host, ssl=s.ssl)
-                     for s in workspace.servers] if workspace.enabled else None)
+        explicit = None
+        if workspace.enabled:
+            explicit = []
+            for i, s in enumerate(workspace.servers):
+                with _values_words(f"dagsterWebserver.workspace.servers[{i}]"):
+                    explicit.append(GrpcLocation(host=s.host, port=s.port, location_name=s.name or s.host, ssl=s.ssl))
         if not ud.enabled:
             return [], explicit if explicit is not None else []
         pull = _names("dagster-user-deployments.imagePullSecrets", ud.image_pull_secrets)
@@ -922,10 +1082,8 @@ class _Translator:
                 free_slots_after_run_end_seconds=mon.free_slots_after_run_end_seconds),
             run_retries=RunRetries(enabled=d.run_retries.enabled, max_retries=d.run_retries.max_retries or 0,
                                    retry_on_asset_or_op_failure=d.run_retries.retry_on_asset_or_op_failure),
-            sensors=Threading(use_threads=d.sensors.use_threads, num_workers=d.sensors.num_workers,
-                              num_submit_workers=d.sensors.num_submit_workers),
-            schedules=Threading(use_threads=d.schedules.use_threads, num_workers=d.schedules.num_workers,
-                                num_submit_workers=d.schedules.num_submit_workers),
+            sensors=_threading("dagsterDaemon.sensors", d.sensors),
+            schedules=_threading("dagsterDaemon.schedules", d.schedules),
             telemetry=m.telemetry.enabled, retention=retention, python_logs=python_logs,
             additional_config=m.additional_instance_config)
 
@@ -1007,10 +1165,8 @@ class _Translator:
         def route(path: str, r: v.IngressRoute) -> IngressRoute:
             if r.tls.enabled and not r.tls.secret_name:
                 raise _error(f"{path}.tls.secretName", "", "the TLS Secret's name when tls.enabled is true")
-            return IngressRoute(host=r.host or None, path=r.path or None, path_type=r.path_type,
-                                tls_secret_name=r.tls.secret_name if r.tls.enabled else None,
-                                preceding_paths=_http_paths(f"{path}.precedingPaths", r.preceding_paths),
-                                succeeding_paths=_http_paths(f"{path}.succeedingPaths", r.succeeding_paths))
+            with _values_words(path):
+                return self._route(path, r)
 
         return IngressSettings(
             class_name=i.ingress_class_name, annotations=i.annotations, labels=i.labels,
@@ -1018,3 +1174,10 @@ class _Translator:
             read_only_webserver=(route("ingress.readOnlyDagsterWebserver", i.read_only_dagster_webserver)
                                  if m.dagster_webserver.enable_read_only else None),
             flower=route("ingress.flower", i.flower) if flower_deployed else None)
+
+    @staticmethod
+    def _route(path: str, r: v.IngressRoute) -> IngressRoute:
+        return IngressRoute(host=r.host or None, path=r.path or None, path_type=r.path_type,
+                                tls_secret_name=r.tls.secret_name if r.tls.enabled else None,
+                                preceding_paths=_http_paths(f"{path}.precedingPaths", r.preceding_paths),
+                                succeeding_paths=_http_paths(f"{path}.succeedingPaths", r.succeeding_paths))
