@@ -294,6 +294,7 @@ class Pod:
         if not node.cluster.service_account_exists(self.service_account):
             raise PodConfigError(f"{self.key}: serviceAccountName {self.service_account!r} is not a ServiceAccount "
                                  "in the manifests (the API server rejects the pod)")
+        self._sa_volume: Path | None = None  # a volume mounted at SA_DIR (explicit token projection)
         self._volumes = self._materialize_volumes()
         self._declare_paths()
         self.init_containers = [self._prepare(c, init=True) for c in self.spec.get("initContainers") or []]
@@ -321,11 +322,21 @@ class Pod:
                 self._project(target, "Secret", {**ref, "name": ref.get("secretName")}, where)
                 volumes[name] = (target, False)
             elif "projected" in volume:
+                mode = int(volume["projected"].get("defaultMode", 0o644))
                 for source in volume["projected"].get("sources") or []:
                     if "configMap" in source:
-                        self._project(target, "ConfigMap", source["configMap"], where)
+                        self._project(target, "ConfigMap", {"defaultMode": mode, **source["configMap"]}, where)
                     elif "secret" in source:
-                        self._project(target, "Secret", source["secret"], where)
+                        self._project(target, "Secret", {"defaultMode": mode, **source["secret"]}, where)
+                    elif "serviceAccountToken" in source:  # the hardened profile's explicit token volume
+                        self._write(target / source["serviceAccountToken"].get("path", "token"),
+                                    self._token(), mode)
+                    elif "downwardAPI" in source:
+                        for item in source["downwardAPI"].get("items") or []:
+                            if "fieldRef" not in item:
+                                raise PodConfigError(f"{where}: downwardAPI item {sorted(item)} is not emulated")
+                            self._write(target / item["path"], self._field_ref(item["fieldRef"]["fieldPath"], where),
+                                        int(item.get("mode", mode)))
                     else:
                         raise PodConfigError(f"{where}: projected source {sorted(source)} is not emulated")
                 volumes[name] = (target, False)
@@ -346,6 +357,19 @@ class Pod:
         for target, _shared in volumes.values():
             ensure_dir_traversable(target, self.node.root)
         return volumes
+
+    def _write(self, path: Path, text: str, mode: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(mode)
+        self._own_files(path)
+
+    def _token(self) -> str:
+        """A token bound to this pod from the API stand-in (what the kubelet projects)."""
+        api = self.node.api
+        if api is None:
+            return "smoke-test-stand-in-token (no API server)\n"
+        return api.issue_token(self.name, self.service_account)
 
     @property
     def _fs_group(self) -> int | None:
@@ -382,6 +406,10 @@ class Pod:
         name = str(ref.get("name"))
         cluster = self.node.cluster
         data = cluster.config_map_data(name) if kind == "ConfigMap" else cluster.secret_data(name)
+        if data is None and (kind, name) == ("ConfigMap", "kube-root-ca.crt"):
+            # The cluster publishes its CA in every namespace: here, the API stand-in's.
+            ca = self.node.api.ca_pem if self.node.api is not None else "smoke-test stand-in CA\n"
+            data = {"ca.crt": ca.encode()}
         if data is None:
             if ref.get("optional"):
                 return
@@ -411,6 +439,10 @@ class Pod:
                 source = source / mount["subPath"]
                 if not source.exists():
                     source.mkdir(parents=True)  # the kubelet creates a missing subPath as a directory
+            if mount["mountPath"] == SA_DIR:
+                # Read at this fixed path by the kubernetes client: bound there, not re-rooted.
+                self._sa_volume = source
+                continue
             dest = self.fs.path(mount["mountPath"])
             dest.parent.mkdir(parents=True, exist_ok=True)
             if dest.is_symlink() or dest.is_file():
@@ -458,7 +490,7 @@ class Pod:
                 (sa_dir / "token").write_text("smoke-test-stand-in-token (no API server)\n")
                 (sa_dir / "ca.crt").write_text("smoke-test stand-in CA: there is no API server\n")
             (sa_dir / "namespace").write_text(self.node.cluster.namespace)
-        self.binds = [(str(sa_dir), SA_DIR)]
+        self.binds = [(str(self._sa_volume or sa_dir), SA_DIR)]
 
     # ---- environment ----------------------------------------------------------------------------
     def _field_ref(self, path: str, where: str) -> str:

@@ -3,6 +3,7 @@ re-rooting. Fast, so they run without the ``smoke`` marker."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,15 @@ def test_api_lists_by_selector_and_reports_missing_objects(kube_api: KubeApi) ->
     assert kube_api.identify("bearer not-issued") is None
     token = kube_api.issue_token("pod-a", "sa")
     assert kube_api.identify(f"bearer {token}") == kube_api.identify(f"Bearer {token}") == ("pod-a", "sa")
+
+
+def test_a_pod_user_runs_as_its_ids_with_fs_group_and_reads_only() -> None:
+    from .processes import _wrap
+
+    if os.geteuid() != 0:
+        pytest.skip("only root changes users: the harness runs everything as itself")
+    wrapped = _wrap(["dagster", "x"], None, "10001:10001:10001,5", [])
+    assert wrapped == ["setpriv", "--reuid=10001", "--regid=10001", "--groups", "10001,5",
+                       "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", "--", "dagster", "x"]
+    assert _wrap(["postgres"], None, "postgres", [])[:5] == ["setpriv", "--reuid=postgres", "--regid=postgres",
+                                                             "--init-groups", "--"]
