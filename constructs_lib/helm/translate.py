@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import json
 import re
 import sys
@@ -257,7 +258,10 @@ def synthesis_error(error: ConfigError, values: Mapping[str, Any]) -> ConfigErro
     match = _CONSTRUCT_FIELD.match(error.field)
     if match and _VALUES_KEYS.get(match["cls"], (None, {}))[0] is not None:
         return in_values_words(error)
-    source = next(_provenance(normalize_aliases(values), error.value), None)
+    sources = list(itertools.islice(_provenance(normalize_aliases(values), error.value), 50))
+    # Where several keys hold the value, the one named like the object's field (`labels.team`).
+    last = re.split(r"[.\[]", error.field.rsplit(": ", 1)[-1])[-1]
+    source = next((s for s in sources if re.split(r"[.\[]", s)[-1] == last), sources[0] if sources else None)
     if source is None:
         return error if match is None else in_values_words(error)
     where = "" if match else f" (in {error.field})"
