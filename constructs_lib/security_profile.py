@@ -111,7 +111,7 @@ class ProcessNeeds:
         home: the process writes under ``$HOME`` (Dagster's user-level telemetry id in
             ``~/.dagster``), which a read-only root filesystem (and a UID without a home)
             forbids: both profiles set ``HOME`` to this path (one of ``writable_paths``) in
-            every container that does not set ``HOME`` itself. @default none
+            the main container (the first) unless it sets ``HOME`` itself. @default none
         file_env: the image reads a Secret from the file named by ``<NAME>_FILE`` (the Docker
             library convention): both profiles mount the Secret as a file and set
             ``<NAME>_FILE`` instead of the variable.
@@ -310,7 +310,7 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
 
     for kind in ("initContainers", "containers"):
         init = kind == "initContainers"
-        for container in spec.get(kind, []):
+        for index, container in enumerate(spec.get(kind, [])):
             caps: Json = {"drop": ["ALL"]}
             sc: Json = {"allowPrivilegeEscalation": False, "capabilities": caps, "readOnlyRootFilesystem": True}
             if hardened:
@@ -328,7 +328,7 @@ def apply_security_profile(spec: Json, *, profile: str, needs: ProcessNeeds) -> 
                 # A tag can move: the kubelet re-checks it against the registry on every start.
                 container["imagePullPolicy"] = "Always"
             sets_home = any(e.get("name") == "HOME" for e in container.get("env") or [])
-            if not init and needs.home is not None and not sets_home:
+            if not init and index == 0 and needs.home is not None and not sets_home:  # the process, not sidecars
                 container["env"] = [*(container.get("env") or []), {"name": "HOME", "value": needs.home}]
             given_mounts = list(container.get("volumeMounts", []))
             taken = {m.get("mountPath") for m in given_mounts}

@@ -55,11 +55,11 @@ EXPLICIT_DEFAULT = "written out explicitly; absent, Dagster's default is the sam
 SECRET_NAMES = ("generated Secrets are named after the release (<fullname>-postgresql-secret), so two releases "
                 "never share one; the same name as the chart's for release 'dagster' (README)")
 PROFILE = ("the default security profile (README 'Security'): security contexts, requests and limits, an emptyDir "
-           "where each process writes (read-only root), probes on every long-running container, the API token "
-           "only where the API is called")
+           "where each process writes (read-only root; Dagster's HOME on DAGSTER_HOME), probes on every long-running "
+           "container, the API token only where the API is called")
 PROFILE_FIELDS = ("podSecurityContext|automountServiceAccountToken|volumes|main.mounts|main.securityContext|"
-                  "main.resources|init[*].securityContext|init[*].resources|sidecar[*].securityContext|sidecar[*].resources|"
-                  "main.livenessProbe|main.readinessProbe")
+                  "main.env.HOME|main.resources|init[*].securityContext|init[*].resources|sidecar[*].securityContext|"
+                  "sidecar[*].resources|main.livenessProbe|main.readinessProbe")
 RUN_NAMESPACE = ("without jobNamespace, runs of the K8sRunLauncher go to the namespace the pods run in (downward API), "
                  "also after kubectl apply -n or a kustomize namespace overlay, not to a literal one (README)")
 DEVIATIONS: dict[tuple[str, ...], str] = {
