@@ -44,6 +44,8 @@ PG = PostgresConnection(
     username="dagster",
     password_secret=SecretKeyRef(name="dagster-postgresql-secret", key="postgresql-password"),
 )
+#: The profile's HOME for Dagster's processes (their ~/.dagster on the writable DAGSTER_HOME).
+HOME_ENV = {"name": "HOME", "value": "/opt/dagster/dagster_home"}
 PG_ENV = {
     "name": "DAGSTER_PG_PASSWORD",
     "valueFrom": {"secretKeyRef": {"name": "dagster-postgresql-secret", "key": "postgresql-password"}},
@@ -115,7 +117,7 @@ def test_webserver_deployment_and_service() -> None:
         "-w",
         "/dagster-workspace/workspace.yaml",
     ]
-    assert main["env"] == [PG_ENV]
+    assert main["env"] == [PG_ENV, HOME_ENV]
     assert main["envFrom"] == [
         {"configMapRef": {"name": "dagster-webserver-env"}},
         {"secretRef": {"name": "dagster-celery-config-secret"}},
@@ -235,7 +237,7 @@ def test_workload_options_reach_pod_and_container() -> None:
                                  "limits": {"cpu": "1", "memory": "2Gi"}}
     assert main["securityContext"] == {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
                                        "capabilities": {"drop": ["ALL"]}}
-    assert [e["name"] for e in main["env"]] == ["DAGSTER_PG_PASSWORD", "EXTRA", "FROM_SECRET"]
+    assert [e["name"] for e in main["env"]] == ["DAGSTER_PG_PASSWORD", "EXTRA", "FROM_SECRET", "HOME"]
     assert main["envFrom"][-2:] == [{"configMapRef": {"name": "extra-cm"}}, {"secretRef": {"name": "extra-secret"}}]
     assert {"name": "scratch", "mountPath": "/scratch"} in main["volumeMounts"]
     assert "readinessProbe" not in main
@@ -264,7 +266,7 @@ def test_daemon() -> None:
     }
     main = container(deployment)
     assert main["command"] == ["dagster-daemon", "run", "-w", "/dagster-workspace/workspace.yaml"]
-    assert main["env"] == [PG_ENV, {"name": "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", "value": "600"}]
+    assert main["env"] == [PG_ENV, {"name": "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", "value": "600"}, HOME_ENV]
     assert INSTANCE_MOUNT in main["volumeMounts"]
 
 
@@ -430,7 +432,7 @@ def test_code_location_without_launched_run_config() -> None:
     settings = CodeLocationSettings(name="plain", grpc_args=[], include_config_in_launched_runs=False)
     objects = synth_with(lambda chart, s: UserCodeDeployment(chart, "code", instance=s.instance, settings=settings))
     names = [e["name"] for e in container(find(objects, "Deployment", "dagster-dagster-user-deployments-plain"))["env"]]
-    assert names == ["DAGSTER_CURRENT_IMAGE", "DAGSTER_PG_PASSWORD"]
+    assert names == ["DAGSTER_CURRENT_IMAGE", "DAGSTER_PG_PASSWORD", "HOME"]
 
 
 # ---- workspace, migrate ------------------------------------------------------------------------
@@ -475,7 +477,7 @@ def test_migrate_job() -> None:
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     main = container(job)
     assert main["command"] == ["dagster", "instance", "migrate"]
-    assert main["env"] == [PG_ENV]
+    assert main["env"] == [PG_ENV, HOME_ENV]
     # The profile's writable directories first, then the instance file inside DAGSTER_HOME.
     assert main["volumeMounts"] == [*RW_MOUNTS, INSTANCE_MOUNT]
 
