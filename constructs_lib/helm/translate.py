@@ -119,6 +119,7 @@ _VALUES_KEYS: dict[str, tuple[str | None, dict[str, str]]] = {
     "GrpcLocation": (None, {"location_name": "name"}),
     "IngressRoute": (None, {"tls_secret_name": "tls.secretName"}),
     "Threading": (None, {}),
+    "Persistence": (None, {}),
     "NetworkPolicySettings": ("networkPolicy", {}),
     "PodDisruptionBudgetSettings": ("podDisruptionBudget", {}),
     "PostgreSqlSettings": ("postgresql", {
@@ -339,7 +340,7 @@ def _bundled_unknown_key(loc: Sequence[Any], path: str, valid: list[str]) -> str
     runs, spelled = BUNDLED[section]
     keys = ", ".join(sorted(valid)) if valid else "none"
     return (f"unknown key {path!r}: the bundled {section} is now {runs}, not the bitnami subchart; the keys "
-            f"supported here are {keys} (pod settings under {spelled}: persistence.enabled/size/storageClass/"
+            f"supported here are {keys}\n  (pod settings under {spelled}: persistence.enabled/size/storageClass/"
             f"accessModes/existingClaim, resources, nodeSelector, tolerations, affinity, securityContext, "
             f"podSecurityContext, containerSecurityContext, podAnnotations, podLabels; README \"Coming from the "
             f"Helm chart\" lists them all)")
@@ -416,6 +417,12 @@ def _format_loc(loc: Sequence[Any]) -> str:
     return path
 
 
+def _listed(keys: Sequence[str], limit: int = 300) -> str:
+    """``keys`` comma-separated, cut to about ``limit`` characters (an error line stays short)."""
+    text = ", ".join(keys)
+    return text if len(text) <= limit else text[:limit].rsplit(", ", 1)[0] + ", ..."
+
+
 #: How many problems of one values file an error lists.
 _LISTED_PROBLEMS = 5
 
@@ -438,7 +445,7 @@ def _validation_error(error: ValidationError) -> ValuesError:
             valid = _model_fields_at(loc[:-1])
             close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
             hint = f"did you mean {'.'.join([*path.split('.')[:-1], close[0]])!r}?" if close else (
-                "valid keys here: " + ", ".join(valid) if valid else "no such key")
+                "valid keys here: " + _listed(valid) if valid else "no such key")
             text = f"unknown key {short(path)}; {hint}"
             if loc and loc[0] in BUNDLED:
                 text = _bundled_unknown_key(loc, path, valid) + (f"; {hint}" if close else "")
