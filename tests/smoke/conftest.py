@@ -34,6 +34,19 @@ def find_pg_bin() -> Path | None:
     return None
 
 
+def searchable_for_pod_users(path: Path) -> None:
+    """Give "others" search permission (``o+x``, never read) on every directory above ``path``
+    that lacks it. The pods' non-root users (runAsUser 10001) keep CAP_DAC_READ_SEARCH, but
+    ``access(2)`` checks with the real UID and without capabilities: Dagster's alembic check
+    (``os.access(..., F_OK)``) did not find its scripts in a venv under a 0700 folder, such as
+    the ``mktemp -d`` a clean clone is made in."""
+    for directory in [path, *path.parents]:
+        mode = directory.stat().st_mode
+        if not mode & 0o001:
+            print(f"smoke: o+x on {directory} (the pods' non-root users must reach {path})")
+            directory.chmod(mode | 0o001)
+
+
 @pytest.fixture(scope="session")
 def smoke_tools() -> Tools:
     """What the smoke tests run; missing pieces fail with the command that installs them."""
@@ -55,6 +68,8 @@ def smoke_tools() -> Tools:
     if missing:
         pytest.fail(f"smoke tests need: {', '.join(missing)}; {_SETUP_HINT}", pytrace=False)
     assert pg_bin is not None
+    for path in (ROOT, DAGSTER_VENV.resolve()):
+        searchable_for_pod_users(path)
     return Tools(dagster_venv=DAGSTER_VENV, pg_bin=pg_bin, example_repo=EXAMPLE_REPO)
 
 
