@@ -166,14 +166,15 @@ def graphql(system: SmokeSystem, query: str, variables: dict[str, Any]) -> Any:
     return data["data"]
 
 
-def launch_run(system: SmokeSystem, job: str, *, tags: dict[str, str] | None = None) -> str:
-    """``launchRun`` of ``job`` of the example location; the new run's id."""
+def launch_run(system: SmokeSystem, job: str, *, tags: dict[str, str] | None = None,
+               run_config: dict[str, Any] | None = None) -> str:
+    """``launchRun`` of ``job`` of the example location (with ``run_config``); the new run's id."""
     workspace = yaml.safe_load(system.cluster.get("ConfigMap", RELEASE.workspace_config_map)["data"]
                                ["workspace.yaml"])
     location_name = workspace["load_from"][0]["grpc_server"]["location_name"]
     params = {"selector": {"repositoryLocationName": location_name, "repositoryName": "__repository__",
                            "jobName": job},
-              "runConfigData": {},
+              "runConfigData": run_config or {},
               "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}}
     result = graphql(system, LAUNCH, {"params": params})["launchRun"]
     if result["__typename"] != "LaunchRunSuccess":

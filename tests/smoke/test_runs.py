@@ -6,11 +6,12 @@ runs: the run launcher creates Kubernetes Jobs through the API stand-in
 outcome is read where Dagster writes it (the run and event storage in PostgreSQL, GraphQL).
 
 * ``k8s``: ``launchRun`` -> a Job in the runs' namespace -> ``SUCCESS``, every step's success
-  in the event log, run monitoring reading the Job; the code location's list-form env, its
-  ``envSecrets`` Secret and a file of its volume reach the run's pod (the container context);
-  ``max_concurrent_runs: 1`` keeps three runs submitted at once from overlapping; an op that
-  raises gives ``FAILURE`` with its error; a run Job whose container cannot start (a missing
-  Secret) is marked failed by run monitoring within its start timeout.
+  in the event log, run monitoring reading a STARTED run's Job (the run waits for it); the code
+  location's list-form env, its ``envSecrets`` Secret and a file of its volume reach the run's
+  pod (the container context); ``max_concurrent_runs: 1`` keeps three runs submitted at once
+  from overlapping; an op that raises gives ``FAILURE`` with its error; a run Job whose
+  container cannot start (a missing Secret) is marked failed by run monitoring within its start
+  timeout.
 * ``celery-rabbitmq``, ``celery-redis``: a run of the ``celery_k8s_job_executor`` whose ops go
   to two queues: each queue's worker takes only its own steps (the step Jobs are created with
   that worker pod's token) and the run ends ``SUCCESS``; the ``high-priority`` worker runs with
@@ -24,7 +25,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,9 +43,11 @@ from .runs import (
     RUNS,
     SCENARIO_TIMES,
     START_TIMEOUT,
+    TERMINAL,
     describe_run_pods,
     graphql,
     launch_run,
+    run_status,
     sql_rows,
     wait_for_run,
 )
@@ -196,16 +202,43 @@ class TestRuns:
         timed(system, "missing Secret -> failed by run monitoring", began)
         assert_no_unexpected_api_calls(system)
 
-    def test_run_monitoring_reads_the_run_job(self, system: SmokeSystem) -> None:
-        """Runs after the scenarios above (pytest keeps file order): the daemon's run monitoring
-        polls the Jobs of the runs they launched; the missing-Secret run alone stays STARTING for
-        START_TIMEOUT s, so a daemon that never read a Job's status would not have failed it."""
+    def test_run_monitoring_reads_a_started_runs_job(self, system: SmokeSystem) -> None:
+        """While a run is STARTED, the daemon's run monitoring checks its worker's health by
+        reading the run Job's status through the API. The run's op waits for a gate file that
+        the test creates only once it has seen that read, so a run that would end within one
+        monitoring poll cannot make the check pass or fail by chance."""
         only(system, "k8s")
+        began = time.monotonic()
         daemon = system.ready(f"Deployment/{RELEASE.daemon}").name
-        status_reads = [r for r in system.api.made("GET", "/status") if "/jobs/dagster-run-" in r.path]
-        assert any(r.pod == daemon for r in status_reads), (
-            f"no read of a run Job's status by the daemon (run monitoring polls every {MONITOR_POLL}s): "
-            f"{[(r.pod, r.path) for r in status_reads]}")
+        gate_dir = Path(tempfile.mkdtemp(prefix="smoke-gate-"))
+        gate_dir.chmod(0o755)  # the run pod's process runs as the profile's non-root user
+        gate = gate_dir / "release"
+        try:
+            run_id = launch_run(system, "smoke_gated_job", run_config={
+                "ops": {"smoke_waits_for_gate": {"config": {"gate": str(gate), "timeout": RUN_TIMEOUT}}}})
+            job_status = f"/jobs/dagster-run-{run_id}/status"
+            deadline = time.monotonic() + RUN_TIMEOUT
+            reads: list[str] = []
+            status = "?"
+            while time.monotonic() < deadline:
+                reads = [r.pod for r in system.api.made("GET", job_status)]
+                if daemon in reads:
+                    break
+                status = run_status(system, run_id)
+                if status in TERMINAL:
+                    break
+                time.sleep(0.5)
+            gate.touch()
+            outcome = wait_for_run(system, run_id, timeout=RUN_TIMEOUT)
+        finally:
+            shutil.rmtree(gate_dir, ignore_errors=True)
+        assert daemon in reads, (
+            f"run {run_id} ({status}): no read of {job_status} by the daemon {daemon} (run monitoring polls "
+            f"every {MONITOR_POLL}s); readers: {reads}\n{describe_run_pods(system)}")
+        assert outcome.status == "SUCCESS", outcome.messages()
+        assert outcome.steps("ExecutionStepSuccessEvent") == {"smoke_waits_for_gate"}, outcome.messages()
+        timed(system, "run monitoring reads a STARTED run's Job", began)
+        assert_no_unexpected_api_calls(system)
 
     def test_celery_steps_go_to_their_queues_workers(self, system: SmokeSystem) -> None:
         only(system, "celery-rabbitmq", "celery-redis")

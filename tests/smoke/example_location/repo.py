@@ -7,9 +7,11 @@ location's env, a Secret's value, a mounted file) is named in :data:`EXPECTED`.
 """
 
 import os
+import time
 from pathlib import Path
 
 from dagster import (
+    Config,
     DefaultSensorStatus,
     Definitions,
     RunRequest,
@@ -98,6 +100,31 @@ def smoke_fail_job() -> None:
     smoke_fails()
 
 
+class GateConfig(Config):
+    """A file of this machine (the harness's pods share its filesystem outside their mounts)."""
+
+    gate: str
+    timeout: float
+
+
+@op
+def smoke_waits_for_gate(config: GateConfig) -> str:
+    """Keeps the run STARTED until the test creates ``gate`` (what the test waits for meanwhile
+    cannot be missed by a run that would otherwise end in a few seconds)."""
+    gate = Path(config.gate)
+    deadline = time.monotonic() + config.timeout
+    while not gate.exists():
+        if time.monotonic() > deadline:
+            raise Exception(f"smoke: {gate} was not created within {config.timeout:.0f}s")
+        time.sleep(0.2)
+    return "released"
+
+
+@job
+def smoke_gated_job() -> None:
+    smoke_waits_for_gate()
+
+
 @op(tags={"dagster-celery/queue": "high-priority"})
 def smoke_on_high_priority() -> int:
     return 20
@@ -134,7 +161,8 @@ def smoke_sensor() -> RunRequest:
 defs = Definitions(
     executor=in_process_executor,
     assets=[smoke_numbers, smoke_total],
-    jobs=[smoke_assets_job, smoke_op_job, smoke_settings_job, smoke_fail_job, smoke_celery_job, smoke_sensor_job],
+    jobs=[smoke_assets_job, smoke_op_job, smoke_settings_job, smoke_fail_job, smoke_gated_job, smoke_celery_job,
+          smoke_sensor_job],
     schedules=[ScheduleDefinition(name="smoke_daily_schedule", job=smoke_assets_job, cron_schedule="0 6 * * *")],
     sensors=[smoke_sensor],
 )
