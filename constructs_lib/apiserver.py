@@ -32,7 +32,7 @@ from fractions import Fraction
 from functools import cache, lru_cache
 from typing import Any
 
-from .errors import MAX_INT32, ConfigError, short
+from .errors import MAX_INT32, ConfigError, check_env_name, check_str_mapping, short
 
 __all__ = [
     "MAX_ANNOTATIONS_BYTES",
@@ -42,8 +42,13 @@ __all__ = [
     "Problem",
     "block_problems",
     "check_block",
+    "check_annotations",
     "check_blocks",
+    "check_env_map",
+    "check_labels",
+    "check_dagster_block",
     "check_object",
+    "dagster_block_problems",
     "ingress_backend_problems",
     "object_problems",
     "parse_quantity",
@@ -286,12 +291,16 @@ def _image(path: str, value: object) -> Iterator[Problem]:
         yield path, value, "an image reference such as registry.example.com/team/app:1.2 (no spaces or upper case)"
 
 
-def container_problems(path: str, container: object) -> Iterator[Problem]:
+def container_problems(path: str, container: object, *, partial: bool = False) -> Iterator[Problem]:
+    """A container; ``partial``: fields merged into a container the launcher builds (name and
+    image are checked only when given)."""
     if not isinstance(container, Mapping):
         yield path, container, "a Container mapping"
         return
-    yield from _name(f"{path}.name", container.get("name"), _DNS1123_LABEL, 63, "a DNS-1123 label")
-    yield from _image(f"{path}.image", container.get("image"))
+    if not partial or "name" in container:
+        yield from _name(f"{path}.name", container.get("name"), _DNS1123_LABEL, 63, "a DNS-1123 label")
+    if not partial or "image" in container:
+        yield from _image(f"{path}.image", container.get("image"))
     for i, port in enumerate(container.get("ports") or []):
         where = f"{path}.ports[{i}]"
         yield from _port_number(f"{where}.containerPort", port.get("containerPort"))
@@ -422,24 +431,33 @@ def object_problems(obj: Mapping[str, Any]) -> list[Problem]:
     elif kind == "Ingress":
         problems += _ingress(spec)
     elif kind in _WORKLOADS:
-        if "replicas" in spec:
-            problems += _int("spec.replicas", spec["replicas"], 0)
-        for key in ("backoffLimit", "completions", "parallelism", "revisionHistoryLimit", "minReadySeconds"):
-            if key in spec:
-                problems += _int(f"spec.{key}", spec[key], 0)
-        if "activeDeadlineSeconds" in spec:
-            problems += _int("spec.activeDeadlineSeconds", spec["activeDeadlineSeconds"], 1, MAX_INT64)
-        if "selector" in spec:
-            problems += label_problems("spec.selector.matchLabels", (spec["selector"] or {}).get("matchLabels") or {})
-        template = spec.get("template") or {}
-        template_meta = template.get("metadata") or {}
-        problems += label_problems("spec.template.metadata.labels", template_meta.get("labels") or {})
-        problems += annotation_problems("spec.template.metadata.annotations", template_meta.get("annotations") or {})
-        problems += pod_spec_problems("spec.template.spec", template.get("spec") or {})
-        for i, claim in enumerate(spec.get("volumeClaimTemplates") or []):
-            problems += [(f"spec.volumeClaimTemplates[{i}].{p}", v, e)
-                         for p, v, e in _metadata("PersistentVolumeClaim", claim.get("metadata") or {})]
+        problems += workload_spec_problems("spec", spec)
     return problems
+
+
+def workload_spec_problems(path: str, spec: Mapping[str, Any]) -> Iterator[Problem]:
+    """The spec of a Deployment, StatefulSet, Job ...: counts, selector, pod template."""
+    if "replicas" in spec:
+        yield from _int(f"{path}.replicas", spec["replicas"], 0)
+    for key in ("backoffLimit", "completions", "parallelism", "revisionHistoryLimit", "minReadySeconds"):
+        if key in spec:
+            yield from _int(f"{path}.{key}", spec[key], 0)
+    if "activeDeadlineSeconds" in spec:
+        yield from _int(f"{path}.activeDeadlineSeconds", spec["activeDeadlineSeconds"], 1, MAX_INT64)
+    if "selector" in spec:
+        yield from label_problems(f"{path}.selector.matchLabels", (spec["selector"] or {}).get("matchLabels") or {})
+    template = spec.get("template") or {}
+    yield from meta_problems(f"{path}.template.metadata", template.get("metadata") or {})
+    yield from pod_spec_problems(f"{path}.template.spec", template.get("spec") or {})
+    for i, claim in enumerate(spec.get("volumeClaimTemplates") or []):
+        yield from ((f"{path}.volumeClaimTemplates[{i}].{p}", v, e)
+                    for p, v, e in _metadata("PersistentVolumeClaim", claim.get("metadata") or {}))
+
+
+def meta_problems(path: str, metadata: Mapping[str, Any]) -> Iterator[Problem]:
+    """Labels and annotations of an object's (or a pod template's) metadata."""
+    yield from label_problems(f"{path}.labels", metadata.get("labels") or {})
+    yield from annotation_problems(f"{path}.annotations", metadata.get("annotations") or {})
 
 
 def check_object(obj: Mapping[str, Any]) -> None:
@@ -473,7 +491,9 @@ def _type_name(ref: str) -> str:
     return ref.rsplit(".", 1)[-1]
 
 
-def _schema_problems(path: str, value: Any, schema: Mapping[str, Any], depth: int = 0) -> Iterator[Problem]:
+def _schema_problems(path: str, value: Any, schema: Mapping[str, Any], depth: int = 0, *,
+                     partial: bool = False) -> Iterator[Problem]:
+    """``partial``: the value's own required fields may be missing (merged into one the library builds)."""
     ref = schema.get("$ref")
     if ref:
         name = ref.removeprefix(_REF).removeprefix("/api/_definitions.json#/$defs/")
@@ -517,7 +537,7 @@ def _schema_problems(path: str, value: Any, schema: Mapping[str, Any], depth: in
     if isinstance(value, Mapping):
         properties = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
-        for key in schema.get("required") or []:
+        for key in () if partial else schema.get("required") or ():
             if key not in value:
                 yield f"{path}.{key}", None, f"a value: {key} is required in a {what or 'this object'}"
         for key, item in value.items():
@@ -565,15 +585,21 @@ BLOCK_TYPES = {
     "EnvVar": "io.k8s.api.core.v1.EnvVar",
     "Container": "io.k8s.api.core.v1.Container",
     "NetworkPolicyPeer": "io.k8s.api.networking.v1.NetworkPolicyPeer",
+    "ObjectMeta": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    "PodSpec": "io.k8s.api.core.v1.PodSpec",
+    "JobSpec": "io.k8s.api.batch.v1.JobSpec",
+    "Job": "io.k8s.api.batch.v1.Job",
 }
 
 
-def block_problems(path: str, value: Any, type_name: str) -> list[Problem]:
+def block_problems(path: str, value: Any, type_name: str, *, partial: bool = False) -> list[Problem]:
     """What is wrong with a user-given ``value`` of Kubernetes type ``type_name`` (a key of
-    :data:`BLOCK_TYPES`): its OpenAPI definition, strictly, then the semantic rules above."""
+    :data:`BLOCK_TYPES`): its OpenAPI definition, strictly, then the semantic rules above.
+    ``partial``: a block merged into one the library or Dagster builds (Dagster's
+    ``container_config``, ``pod_spec_config`` ...): its own required fields may be missing."""
     timings_only = type_name == "Probe" and isinstance(value, Mapping) and set(value) <= set(_PROBE_TIMINGS)
     if not timings_only:  # (a probe of timings only is fully checked below: no definitions to load)
-        problems = list(_schema_problems(path, value, {"$ref": _REF + BLOCK_TYPES[type_name]}))
+        problems = list(_schema_problems(path, value, {"$ref": _REF + BLOCK_TYPES[type_name]}, partial=partial))
         if problems:
             return problems
     problems = []
@@ -582,9 +608,22 @@ def block_problems(path: str, value: Any, type_name: str) -> list[Problem]:
     elif type_name == "Probe":
         problems += probe_problems(path, value, handler_required=False)
     elif type_name == "Container":
-        problems += container_problems(path, value)
+        problems += container_problems(path, value, partial=partial)
+    elif type_name == "ObjectMeta":
+        problems += meta_problems(path, value)
+    elif type_name == "PodSpec":
+        problems += pod_spec_problems(path, value)
+    elif type_name == "JobSpec":
+        problems += workload_spec_problems(path, value)
+    elif type_name == "Job":
+        problems += meta_problems(f"{path}.metadata", value.get("metadata") or {})
+        problems += workload_spec_problems(f"{path}.spec", value.get("spec") or {})
     elif type_name in ("Volume", "VolumeMount"):
         problems += _name(f"{path}.name", value.get("name"), _DNS1123_LABEL, 63, "a DNS-1123 label")
+        mount_path = value.get("mountPath")
+        if type_name == "VolumeMount" and (not isinstance(mount_path, str) or not mount_path.startswith("/")):
+            # (the API server takes any path; the container runtime refuses to start a relative one)
+            problems.append((f"{path}.mountPath", mount_path, "an absolute path"))
     elif type_name == "EnvVar":
         if not _ENV_NAME.fullmatch(value.get("name", "")):
             problems.append((f"{path}.name", value.get("name"), "an environment variable name"))
@@ -607,6 +646,100 @@ def check_block(path: str, value: Any, type_name: str) -> None:
 def check_blocks(path: str, values: Sequence[Any], type_name: str) -> None:
     for i, value in enumerate(values):
         check_block(f"{path}[{i}]", value, type_name)
+
+
+# ---- blocks Dagster turns into Kubernetes models (dagster.yaml, container contexts) ------------------
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    name = str(schema.get("$ref", "")).removeprefix(_REF).removeprefix("/api/_definitions.json#/$defs/")
+    if not name or name.endswith(("resource.Quantity", "intstr.IntOrString")):
+        return {} if name else schema
+    resolved: Mapping[str, Any] = _definitions()[name]
+    return resolved
+
+
+def _camel_case_keys(path: str, given: str, value: Any, schema: Mapping[str, Any], renames: dict[str, str],
+                     depth: int = 0) -> Any:
+    """``value`` with Dagster's snake_case field names (``mount_path``, ``host_ip``) spelled as the
+    Kubernetes API does (``mountPath``, ``hostIP``), along ``schema``; ``renames`` maps each renamed
+    path to the path as given. Map keys (labels, ``nodeSelector``) are left alone."""
+    schema = _resolved(schema)
+    if depth > 60:
+        return value
+    if isinstance(value, Mapping):
+        properties = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        folded = {p.lower(): p for p in properties}
+        out = {}
+        for key, item in value.items():
+            name = key
+            if isinstance(key, str) and key not in properties and "_" in key:
+                name = folded.get(key.replace("_", "").lower(), key)
+                if name in value:  # both spellings given: Dagster refuses; the schema check names the key
+                    name = key
+            sub = properties.get(name) or (extra if isinstance(extra, Mapping) else {})
+            if name != key:
+                renames[f"{path}.{name}"] = f"{given}.{key}"
+            out[name] = _camel_case_keys(f"{path}.{name}", f"{given}.{key}", item, sub, renames, depth + 1)
+        return out
+    if isinstance(value, (list, tuple)) and isinstance(schema.get("items"), Mapping):
+        return [_camel_case_keys(f"{path}[{i}]", f"{given}[{i}]", item, schema["items"], renames, depth + 1)
+                for i, item in enumerate(value)]
+    return value
+
+
+def dagster_block_problems(path: str, value: Any, type_name: str, *, partial: bool = False) -> list[Problem]:
+    """:func:`block_problems` of a block Dagster turns into a Kubernetes model (a run launcher's
+    ``volumes``, ``resources``, ``run_k8s_config`` parts, a container context): Dagster accepts
+    each field in snake_case or camelCase (``dagster_k8s.models.k8s_snake_case_dict``); the
+    problems name the fields as given."""
+    renames: dict[str, str] = {}
+    normalized = _camel_case_keys(path, path, value, {"$ref": _REF + BLOCK_TYPES[type_name]}, renames)
+    problems = block_problems(path, normalized, type_name, partial=partial)
+    if not renames:
+        return problems
+    by_length = sorted(renames, key=len, reverse=True)
+
+    def as_given(at: str) -> str:
+        for renamed in by_length:
+            if at == renamed or at.startswith((f"{renamed}.", f"{renamed}[")):
+                return renames[renamed] + at[len(renamed):]
+        return at
+
+    return [(as_given(at), bad, expected) for at, bad, expected in problems]
+
+
+def check_dagster_block(path: str, value: Any, type_name: str, *, partial: bool = False) -> None:
+    """Raise a :class:`ConfigError` for the first of :func:`dagster_block_problems` (empty: fine)."""
+    if value:
+        raise_first(dagster_block_problems(path, value, type_name, partial=partial))
+
+
+def check_labels(field: str, labels: object) -> None:
+    """Labels (or a ``nodeSelector``) a construct was given: a mapping of strings, by the API server's rules."""
+    check_str_mapping(field, labels)
+    raise_first(label_problems(field, labels))
+
+
+def check_annotations(field: str, annotations: object) -> None:
+    """Annotations a construct was given: a mapping of strings, by the API server's rules."""
+    check_str_mapping(field, annotations)
+    raise_first(annotation_problems(field, annotations))
+
+
+def check_env_map(field: str, env: object) -> None:
+    """``{NAME: value}`` written to an env ConfigMap that pods load whole (``envFrom``): names the
+    kubelet accepts as variables, string values."""
+    if not isinstance(env, Mapping):
+        raise ConfigError(field, env, "a mapping of environment variable names to strings")
+    total = 0
+    for name, value in env.items():
+        check_env_name(f"{field}.{name}", name)
+        if not isinstance(value, str):
+            raise ConfigError(f"{field}.{name}", value, "a string value (quote numbers)")
+        total += len(name.encode()) + len(value.encode())
+    if total > MAX_CONFIG_BYTES:
+        raise ConfigError(field, f"<{total:,} bytes>",
+                          f"at most {MAX_CONFIG_BYTES:,} bytes: it goes into a ConfigMap (1 MiB at most)")
 
 
 def raise_first(problems: Iterator[Problem] | list[Problem]) -> None:

@@ -12,11 +12,11 @@ from constructs import Construct
 
 from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import Json, manifest
-from .apiserver import label_problems, raise_first
+from .apiserver import check_env_map, check_labels
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
 from .dagster_instance import DagsterInstance
-from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_str_mapping, check_unique
+from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_unique
 from .images import Image, default_celery_k8s_image
 from .instance_config import CeleryK8sRunLauncher
 from .instance_config_map import dump_yaml
@@ -69,10 +69,8 @@ class CeleryQueue:
     def __post_init__(self) -> None:
         check_dns1123_label("CeleryQueue.name", self.name, max_length=40)
         check_non_negative_int(f"CeleryQueue({self.name}).replicas", self.replicas)
-        check_str_mapping(f"CeleryQueue({self.name}).labels", self.labels)
-        check_str_mapping(f"CeleryQueue({self.name}).node_selector", self.node_selector)
-        raise_first(label_problems(f"CeleryQueue({self.name}).labels", self.labels))
-        raise_first(label_problems(f"CeleryQueue({self.name}).node_selector", self.node_selector))
+        check_labels(f"CeleryQueue({self.name}).labels", self.labels)
+        check_labels(f"CeleryQueue({self.name}).node_selector", self.node_selector)
         if not isinstance(self.config_source, Mapping):
             raise ConfigError(f"CeleryQueue({self.name}).config_source", self.config_source, "a mapping")
         if isinstance(self.additional_celery_args, str) or not all(
@@ -108,6 +106,7 @@ class CeleryWorkersSettings:
         if isinstance(self.queues, (str, Mapping)) or not self.queues:
             raise ConfigError("CeleryWorkersSettings.queues", self.queues, "a non-empty list of CeleryQueue")
         check_unique("CeleryWorkersSettings.queues.name", [q.name for q in self.queues])
+        check_env_map("CeleryWorkersSettings.env", self.env)
 
 
 class CeleryWorkerPool(Construct):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from ._dagster_pod import dagster_container, dagster_pod_template, workspace_file, workspace_mount, workspace_volume
+from .apiserver import check_annotations
 from .dagster_instance import DagsterInstance
 from .errors import ConfigError, check_non_negative_int, check_one_of, check_port, check_positive_int
 from .images import Image, default_celery_k8s_image
@@ -68,6 +69,7 @@ class WebserverSettings:
         if self.db_pool_recycle is not None:
             check_positive_int("WebserverSettings.db_pool_recycle", self.db_pool_recycle)
         check_one_of("WebserverSettings.service_type", self.service_type, SERVICE_TYPES)
+        check_annotations("WebserverSettings.service_annotations", self.service_annotations)
 
 
 class DagitService(Construct):

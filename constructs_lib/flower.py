@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from .apiserver import check_annotations
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .env_config_map import EnvConfigMap
 from .errors import check_one_of, check_port
@@ -49,6 +50,7 @@ class FlowerSettings:
     def __post_init__(self) -> None:
         check_port("FlowerSettings.port", self.port)
         check_one_of("FlowerSettings.service_type", self.service_type, SERVICE_TYPES)
+        check_annotations("FlowerSettings.service_annotations", self.service_annotations)
 
 
 class FlowerService(Construct):

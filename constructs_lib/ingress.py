@@ -9,8 +9,9 @@ from typing import Any
 from constructs import Construct
 
 from ._manifest import Json, manifest
+from .apiserver import check_annotations, check_labels
 from .dagit_service import DagitService
-from .errors import ConfigError, check_dns1123_subdomain, check_one_of, check_str_mapping
+from .errors import ConfigError, check_dns1123_subdomain, check_one_of
 from .flower import FlowerService
 from .naming import DEFAULT_RELEASE, Release
 
@@ -74,8 +75,8 @@ class IngressSettings:
     def __post_init__(self) -> None:
         if self.class_name is not None:
             check_dns1123_subdomain("IngressSettings.class_name", self.class_name)
-        check_str_mapping("IngressSettings.annotations", self.annotations)
-        check_str_mapping("IngressSettings.labels", self.labels)
+        check_annotations("IngressSettings.annotations", self.annotations)
+        check_labels("IngressSettings.labels", self.labels)
 
 
 class DagsterIngress(Construct):

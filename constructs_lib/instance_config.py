@@ -11,8 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .apiserver import MAX_CONFIG_BYTES
-from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_non_empty, check_one_of
+from .apiserver import MAX_CONFIG_BYTES, check_dagster_block, label_problems, raise_first
+from .errors import (
+    ConfigError,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_env_name,
+    check_non_empty,
+    check_one_of,
+)
 from .images import PULL_POLICIES, Image
 
 __all__ = [
@@ -140,14 +147,18 @@ def _checklauncher_common_config(owner: str, launcher: Any) -> None:
             raise ConfigError(f"{owner}.{name}", values, "a list of object names")
         for i, value in enumerate(values):
             check_dns1123_subdomain(f"{owner}.{name}[{i}]", value)
-    for name in ("volumes", "volume_mounts"):
+    for name, type_name in (("volumes", "Volume"), ("volume_mounts", "VolumeMount")):
         values = getattr(launcher, name)
         if isinstance(values, (str, Mapping)) or not isinstance(values, Sequence) or not all(
             isinstance(v, Mapping) for v in values
         ):
             raise ConfigError(f"{owner}.{name}", values, "a list of mappings")
+        # What reaches the run pods is checked as the API server would check it there.
+        for i, value in enumerate(values):
+            check_dagster_block(f"{owner}.{name}[{i}]", value, type_name)
     if not isinstance(launcher.labels, Mapping):
         raise ConfigError(f"{owner}.labels", launcher.labels, "a mapping of strings to strings")
+    raise_first(label_problems(f"{owner}.labels", launcher.labels))
 
 
 def launcher_common_config(launcher: Any, image_pull_secrets: Sequence[str] = ()) -> Json:
@@ -208,6 +219,12 @@ class CeleryK8sRunLauncher:
             raise ConfigError("CeleryK8sRunLauncher.config_source", self.config_source, "a mapping")
 
 
+#: ``run_k8s_config`` keys and the Kubernetes type Dagster merges each into (``dagster_k8s.job``).
+_RUN_K8S_CONFIG = {"container_config": "Container", "pod_template_spec_metadata": "ObjectMeta",
+                   "pod_spec_config": "PodSpec", "job_config": "Job", "job_metadata": "ObjectMeta",
+                   "job_spec_config": "JobSpec"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class K8sRunLauncher:
     """``K8sRunLauncher``: each run in one Kubernetes Job (Celery-less).
@@ -260,12 +277,20 @@ class K8sRunLauncher:
                               "no kubeconfig file while load_incluster_config is True")
         if isinstance(self.env_vars, str) or not all(isinstance(v, str) and v for v in self.env_vars):
             raise ConfigError("K8sRunLauncher.env_vars", self.env_vars, "a list of 'KEY=VALUE' or 'KEY' strings")
-        allowed = {"container_config", "pod_template_spec_metadata", "pod_spec_config", "job_config",
-                   "job_metadata", "job_spec_config"}
-        for key in self.run_k8s_config:
-            if key not in allowed:
-                raise ConfigError(f"K8sRunLauncher.run_k8s_config.{key}", self.run_k8s_config[key],
-                                  "a key among " + ", ".join(sorted(allowed)))
+        for i, env_var in enumerate(self.env_vars):
+            check_env_name(f"K8sRunLauncher.env_vars[{i}]", env_var.split("=", 1)[0])
+        if self.scheduler_name is not None:
+            check_dns1123_subdomain("K8sRunLauncher.scheduler_name", self.scheduler_name)
+        check_dagster_block("K8sRunLauncher.resources", self.resources, "ResourceRequirements")
+        check_dagster_block("K8sRunLauncher.security_context", self.security_context, "SecurityContext")
+        if not isinstance(self.run_k8s_config, Mapping):
+            raise ConfigError("K8sRunLauncher.run_k8s_config", self.run_k8s_config, "a mapping")
+        for key, value in self.run_k8s_config.items():
+            if key not in _RUN_K8S_CONFIG:
+                raise ConfigError(f"K8sRunLauncher.run_k8s_config.{key}", value,
+                                  "a key among " + ", ".join(sorted(_RUN_K8S_CONFIG)))
+            # Merged by Dagster into the run's Job, pod and container: their own required fields may be missing.
+            check_dagster_block(f"K8sRunLauncher.run_k8s_config.{key}", value, _RUN_K8S_CONFIG[key], partial=True)
 
 
 @dataclass(frozen=True, kw_only=True)

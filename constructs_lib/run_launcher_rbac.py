@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from constructs import Construct
 
 from ._manifest import Json, chart_namespace, manifest
-from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_str_mapping
+from .apiserver import check_annotations
+from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain
 from .naming import DEFAULT_RELEASE, Release
 
 __all__ = ["LAUNCHER_RULES", "RunLauncherRbac"]
@@ -65,7 +66,7 @@ class RunLauncherRbac(Construct):
         self.role_name = check_dns1123_subdomain("RunLauncherRbac.role_name", role_name or release.role)
         self.role_binding_name = check_dns1123_subdomain(
             "RunLauncherRbac.role_binding_name", role_binding_name or release.role_binding)
-        check_str_mapping("RunLauncherRbac.service_account_annotations", service_account_annotations or {})
+        check_annotations("RunLauncherRbac.service_account_annotations", service_account_annotations or {})
         object_labels = dict(labels) if labels is not None else release.labels()
         self.rules = [dict(rule) for rule in LAUNCHER_RULES]
         namespace_of_chart = chart_namespace(self)

@@ -9,13 +9,14 @@ import cdk8s
 from constructs import Construct
 
 from ._manifest import RenderedChart, builds_chart
+from .apiserver import check_annotations, check_env_map
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
 from .connections import BrokerConnection, PostgresConnection
 from .daemon import DaemonSettings, DagsterDaemon
 from .dagit_service import DagitService, WebserverSettings
 from .dagster_instance import DEFAULT_COMPONENTS, DagsterInstance
-from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_str_mapping, check_unique
+from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain, check_unique
 from .flower import FlowerService, FlowerSettings
 from .images import Image, default_postgres_image, default_user_code_image
 from .ingress import DagsterIngress, IngressSettings
@@ -78,7 +79,7 @@ class RbacSettings:
     def __post_init__(self) -> None:
         if self.service_account_name is not None:
             check_dns1123_subdomain("RbacSettings.service_account_name", self.service_account_name)
-        check_str_mapping("RbacSettings.service_account_annotations", self.service_account_annotations)
+        check_annotations("RbacSettings.service_account_annotations", self.service_account_annotations)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,6 +161,7 @@ class DagsterSystemConfig:
 
     def __post_init__(self) -> None:
         check_security_profile("DagsterSystemConfig.security_profile", self.security_profile)
+        check_env_map("DagsterSystemConfig.pipeline_run_env", self.pipeline_run_env)
         if not isinstance(self.run_launcher, _LAUNCHERS):
             raise ConfigError("DagsterSystemConfig.run_launcher", self.run_launcher,
                               "CeleryK8sRunLauncher, K8sRunLauncher or CustomRunLauncher")

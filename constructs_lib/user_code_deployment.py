@@ -11,7 +11,7 @@ from constructs import Construct
 
 from ._dagster_pod import dagster_pod_template
 from ._manifest import Json
-from .apiserver import check_blocks
+from .apiserver import check_annotations, check_blocks, check_env_map
 from .dagster_instance import DagsterInstance
 from .env_config_map import EnvConfigMap
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_one_of, check_port
@@ -95,6 +95,8 @@ class CodeLocationSettings:
         check_port(f"CodeLocationSettings({self.name}).port", self.port)
         check_non_negative_int(f"CodeLocationSettings({self.name}).replicas", self.replicas)
         check_one_of(f"CodeLocationSettings({self.name}).service_type", self.service_type, SERVICE_TYPES)
+        check_annotations(f"CodeLocationSettings({self.name}).service_annotations", self.service_annotations)
+        check_env_map(f"CodeLocationSettings({self.name}).env", self.env)
 
 
 class UserCodeDeployment(Construct):

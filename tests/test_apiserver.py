@@ -5,18 +5,33 @@ field (typed API); every shipped variant passes them; each rule catches a plante
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from constructs_lib import ConfigError, WorkloadOptions
+from constructs_lib import (
+    CeleryK8sRunLauncher,
+    CeleryWorkersSettings,
+    CodeLocationSettings,
+    ConfigError,
+    DagsterSystemConfig,
+    FlowerSettings,
+    IngressSettings,
+    K8sRunLauncher,
+    PostgreSqlSettings,
+    RbacSettings,
+    WebserverSettings,
+    WorkloadOptions,
+)
 from constructs_lib.apiserver import block_problems, object_problems, parse_quantity, schema_problems
 
 from .conftest import Manifest
 from .front_door import assert_clean_error, run_cli, write
 
 PW = ["--set-string", "postgresql.postgresqlPassword=pw"]
+K8S = "runLauncher:\n  type: K8sRunLauncher\n  config:\n    k8sRunLauncher:\n      %s\n"
 ING = ("ingress:\n  enabled: true\n  dagsterWebserver:\n    host: d.example.com\n    precedingPaths:\n"
        "      - {path: /x, pathType: Prefix, serviceName: ssl-redirect, servicePort: %s}\n")
 
@@ -63,6 +78,32 @@ CASES: list[tuple[str, str, str]] = [
      "runLauncher.config.celeryK8sRunLauncher.workerQueues[0].labels.a"),
     ("flower's nodeSelector", "runLauncher: {type: CeleryK8sRunLauncher}\nrabbitmq: {enabled: true, rabbitmq: "
      "{password: p}}\nflower:\n  enabled: true\n  nodeSelector: {disk: 'fast ssd'}\n", "flower.nodeSelector.disk"),
+    # What reaches only the run pods (dagster.yaml's run launcher): checked at construction, not by the API
+    # server when the first run starts.
+    *[(f"the K8sRunLauncher's {what}", K8S % given, f"runLauncher.config.k8sRunLauncher.{key}")
+      for what, given, key in (
+        ("label value", "labels: {team: 'b c'}", "labels.team: invalid value 'b c'; expected a label value"),
+        ("label key", "labels: {'my team': x}", "labels.my team"),
+        ("resources", "resources: {limits: {cpu: lots}}", "resources.limits.cpu: invalid value 'lots'"),
+        ("securityContext", "securityContext: {runAsUsr: 1}", "securityContext.runAsUsr"),
+        ("schedulerName", "schedulerName: 'My Scheduler'", "schedulerName: invalid value 'My Scheduler'"),
+        ("volume", "volumes: [{name: v, emptyDirr: {}}]", "volumes[0].emptyDirr"),
+        ("volume mount", "volumeMounts: [{name: v, mountPath: data}]", "volumeMounts[0].mountPath"),
+        ("envVars", "envVars: ['1BAD=x']", "envVars[0]: invalid value '1BAD'"),
+        ("runK8sConfig.containerConfig", "runK8sConfig: {containerConfig: {resources: {limits: {cpu: lots}}}}",
+         "runK8sConfig.containerConfig.resources.limits.cpu"),
+        ("runK8sConfig.podSpecConfig", "runK8sConfig: {podSpecConfig: {nodeSelector: {disk: 'fast ssd'}}}",
+         "runK8sConfig.podSpecConfig.nodeSelector.disk"),
+        ("runK8sConfig.podTemplateSpecMetadata", "runK8sConfig: {podTemplateSpecMetadata: {labels: {a: 'b c'}}}",
+         "runK8sConfig.podTemplateSpecMetadata.labels.a"),
+        ("runK8sConfig.jobMetadata", "runK8sConfig: {jobMetadata: {annotations: {'my key': x}}}",
+         "runK8sConfig.jobMetadata.annotations.my key"),
+        ("runK8sConfig.jobSpecConfig", "runK8sConfig: {jobSpecConfig: {backoffLimit: -1}}",
+         "runK8sConfig.jobSpecConfig.backoffLimit: invalid value -1"),
+    )],
+    ("the CeleryK8sRunLauncher's label value", "runLauncher:\n  type: CeleryK8sRunLauncher\n  config:\n"
+     "    celeryK8sRunLauncher:\n      labels: {team: 'b c'}\nrabbitmq: {enabled: true, rabbitmq: {password: p}}\n",
+     "runLauncher.config.celeryK8sRunLauncher.labels.team: invalid value 'b c'"),
 ]
 
 
@@ -96,6 +137,84 @@ def test_set_replica_count_beyond_int64_is_an_error_not_1e23(tmp_path: Path) -> 
 def test_typed_api_errors_name_the_construct_field(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
         WorkloadOptions(**options)
+
+
+@pytest.mark.parametrize(
+    ("launcher", "settings", "message"),
+    [
+        (K8sRunLauncher, {"labels": {"team": "データ"}}, "K8sRunLauncher.labels.team"),
+        (CeleryK8sRunLauncher, {"labels": {"a b": "x"}}, "CeleryK8sRunLauncher.labels.a b"),
+        (CeleryK8sRunLauncher, {"volumes": [{"name": "v", "config_map": {"nme": "c"}}]},
+         "CeleryK8sRunLauncher.volumes[0].config_map.nme"),
+        (K8sRunLauncher, {"volume_mounts": [{"name": "v", "mount_path": "/x", "sub_pth": "y"}]},
+         "K8sRunLauncher.volume_mounts[0].sub_pth"),
+        (K8sRunLauncher, {"resources": {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}},
+         "K8sRunLauncher.resources.requests.memory"),
+        (K8sRunLauncher, {"security_context": {"run_as_user": -1.5}}, "K8sRunLauncher.security_context.run_as_user"),
+        (K8sRunLauncher, {"scheduler_name": "Bad_Name"}, "K8sRunLauncher.scheduler_name"),
+        (K8sRunLauncher, {"env_vars": ["A B=1"]}, "K8sRunLauncher.env_vars[0]: invalid value 'A B'"),
+        (K8sRunLauncher, {"run_k8s_config": {"container_config": {"env": [{"name": "1A", "value": "x"}]}}},
+         "K8sRunLauncher.run_k8s_config.container_config.env[0].name"),
+        (K8sRunLauncher, {"run_k8s_config": {"pod_spec_config": {"node_selector": {"a": "b c"}}}},
+         "K8sRunLauncher.run_k8s_config.pod_spec_config.node_selector.a"),
+        (K8sRunLauncher, {"run_k8s_config": {"pod_template_spec_metadata": {"labels": {"a": "-x"}}}},
+         "K8sRunLauncher.run_k8s_config.pod_template_spec_metadata.labels.a"),
+        (K8sRunLauncher, {"run_k8s_config": {"job_config": {"metadata": {"labels": {"a": "b c"}}}}},
+         "K8sRunLauncher.run_k8s_config.job_config.metadata.labels.a"),
+        (K8sRunLauncher, {"run_k8s_config": {"job_spec_config": {"ttl_seconds_after_finished": "soon"}}},
+         "K8sRunLauncher.run_k8s_config.job_spec_config.ttl_seconds_after_finished"),
+    ],
+)
+def test_what_run_pods_get_from_the_launcher_is_checked_at_construction(
+        launcher: type[Any], settings: dict[str, Any], message: str) -> None:
+    """The launcher's settings go into dagster.yaml and from there into every run pod: the API
+    server would reject them only when a run starts. Dagster takes each field in snake_case or
+    camelCase; errors name it as given."""
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        launcher(**settings)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: CodeLocationSettings(name="loc", env={"MY VAR": "x"}), "CodeLocationSettings(loc).env.MY VAR"),
+        (lambda: CodeLocationSettings(name="loc", service_annotations={"a b": "x"}),
+         "CodeLocationSettings(loc).service_annotations.a b"),
+        (lambda: CeleryWorkersSettings(env={"1X": "x"}), "CeleryWorkersSettings.env.1X"),
+        (lambda: CodeLocationSettings(name="loc", env={"A": "x" * 1_100_000}),
+         "CodeLocationSettings(loc).env: invalid value '<1,100,001 bytes>'"),
+        (lambda: WebserverSettings(service_annotations={"a": 1}), "WebserverSettings.service_annotations"),
+        (lambda: FlowerSettings(service_annotations={"-a": "x"}), "FlowerSettings.service_annotations.-a"),
+        (lambda: IngressSettings(labels={"team": "データ"}), "IngressSettings.labels.team"),
+        (lambda: RbacSettings(service_account_annotations={"a b": "x"}),
+         "RbacSettings.service_account_annotations.a b"),
+        (lambda: DagsterSystemConfig(postgresql=PostgreSqlSettings(password="pw"), run_launcher=K8sRunLauncher(),
+                                     pipeline_run_env={"A-B C": "x"}),
+         "DagsterSystemConfig.pipeline_run_env.A-B C"),
+    ],
+)
+def test_settings_that_become_metadata_or_env_are_checked_at_construction(build: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build()
+
+
+def test_good_launcher_blocks_pass_in_either_spelling() -> None:
+    K8sRunLauncher(
+        labels={"team": "data", "app.kubernetes.io/part-of": "dagster"}, scheduler_name="my-scheduler",
+        env_vars=["A=1", "B"], resources={"limits": {"cpu": "1", "nvidia.com/gpu": 1}},
+        security_context={"run_as_user": 1000, "readOnlyRootFilesystem": True},
+        volumes=[{"name": "v", "config_map": {"name": "c", "default_mode": 420}}, {"name": "w", "emptyDir": {}}],
+        volume_mounts=[{"name": "v", "mount_path": "/x"}, {"name": "w", "mountPath": "/y", "readOnly": True}],
+        run_k8s_config={"container_config": {"resources": {"limits": {"cpu": "2"}}, "env": [
+                            {"name": "A", "value_from": {"secret_key_ref": {"name": "s", "key": "k"}}}]},
+                        "pod_spec_config": {"node_selector": {"disk": "ssd"}, "containers": [
+                            {"name": "side", "image": "busybox:1.36"}]},
+                        "pod_template_spec_metadata": {"annotations": {"a/b": "c"}},
+                        "job_config": {"metadata": {"labels": {"x": "y"}}},
+                        "job_metadata": {"labels": {"x": "y"}},
+                        "job_spec_config": {"ttlSecondsAfterFinished": 60, "backoff_limit": 0}})
+    CeleryK8sRunLauncher(labels={"team": "data"}, volumes=[{"name": "v", "secret": {"secret_name": "s"}}],
+                         volume_mounts=[{"name": "v", "mount_path": "/s"}])
 
 
 def test_good_blocks_pass() -> None:

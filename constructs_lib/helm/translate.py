@@ -151,7 +151,8 @@ _VALUES_KEYS: dict[str, tuple[str | None, dict[str, str]]] = {
     "CustomScheduler": ("scheduler.config.customScheduler", {"class_name": "class"}),
     "Retention": ("retention", {"schedule": "schedule.purgeAfterDays", "sensor": "sensor.purgeAfterDays",
                                 "auto_materialize": "autoMaterialize.purgeAfterDays"}),
-    "K8sRunLauncher": ("runLauncher.config.k8sRunLauncher", {"job_image": "image"}),
+    "K8sRunLauncher": ("runLauncher.config.k8sRunLauncher", {"job_image": "image", **{
+        f"run_k8s_config.{key}": f"runK8sConfig.{v.to_camel(key)}" for key in v.RunK8sConfig.model_fields}}),
     "CeleryK8sRunLauncher": ("runLauncher.config.celeryK8sRunLauncher", {}),
     "CustomRunLauncher": ("runLauncher.config.customRunLauncher", {"class_name": "class"}),
     "RunLauncherRbac": ("runLauncher.config", {"job_namespace": "k8sRunLauncher.jobNamespace"}),
@@ -176,7 +177,8 @@ _VALUES_KEYS: dict[str, tuple[str | None, dict[str, str]]] = {
                                  "external_workspace_config_map": "dagsterWebserver.workspace.externalConfigmap",
                                  "webserver": "dagsterWebserver", "daemon": "dagsterDaemon",
                                  "security_profile": "securityProfile", "network_policies": "networkPolicy",
-                                 "pod_disruption_budgets": "podDisruptionBudget", "migrate": "migrate"}),
+                                 "pod_disruption_budgets": "podDisruptionBudget", "migrate": "migrate",
+                                 "pipeline_run_env": "pipelineRun.env"}),
 }
 _CONSTRUCT_FIELD = re.compile(r"^(?P<cls>[A-Z]\w*)(?:\([^)]*\))?\.(?P<field>[a-z_0-9]+)(?P<rest>.*)$", re.S)
 #: ``Class.field`` (or ``Class(x).field``) inside a sentence: a construct's own words.
@@ -201,6 +203,9 @@ def values_path(base: str, field: str) -> str:
         return field
     section, keys = _VALUES_KEYS[match["cls"]]
     name, rest = match["field"], match["rest"]
+    nested = re.match(r"\.([a-z_0-9]+)", rest)
+    if nested and f"{name}.{nested[1]}" in keys:  # a key of a nested section (`run_k8s_config.container_config`)
+        name, rest = f"{name}.{nested[1]}", rest[nested.end():]
     key = keys.get(name, _VALUES_KEYS["*"][1].get(name, v.to_camel(name)))
     moved = _INDEX_AFTER_KEY.match(rest)
     if moved:  # a unique-name check's `queues.name[1]`: `workerQueues[1].name`
