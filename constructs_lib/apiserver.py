@@ -291,6 +291,18 @@ def _image(path: str, value: object) -> Iterator[Problem]:
         yield path, value, "an image reference such as registry.example.com/team/app:1.2 (no spaces or upper case)"
 
 
+def security_context_problems(path: str, context: object) -> Iterator[Problem]:
+    """User and group IDs of a pod's or container's securityContext (``IsValidUserID`` /
+    ``IsValidGroupID``: 0 to 2147483647)."""
+    if not isinstance(context, Mapping):
+        return
+    for key in ("runAsUser", "runAsGroup", "fsGroup"):
+        if context.get(key) is not None:
+            yield from _int(f"{path}.{key}", context[key], 0)
+    for i, group in enumerate(context.get("supplementalGroups") or []):
+        yield from _int(f"{path}.supplementalGroups[{i}]", group, 0)
+
+
 def container_problems(path: str, container: object, *, partial: bool = False) -> Iterator[Problem]:
     """A container; ``partial``: fields merged into a container the launcher builds (name and
     image are checked only when given)."""
@@ -314,6 +326,7 @@ def container_problems(path: str, container: object, *, partial: bool = False) -
             yield f"{path}.env[{i}].name", name, "an environment variable name matching [-._a-zA-Z][-._a-zA-Z0-9]*"
     if container.get("resources"):
         yield from resources_problems(f"{path}.resources", container["resources"])
+    yield from security_context_problems(f"{path}.securityContext", container.get("securityContext"))
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         if container.get(probe) is not None:
             yield from probe_problems(f"{path}.{probe}", container[probe])
@@ -322,6 +335,7 @@ def container_problems(path: str, container: object, *, partial: bool = False) -
 
 
 def pod_spec_problems(path: str, spec: Mapping[str, Any]) -> Iterator[Problem]:
+    yield from security_context_problems(f"{path}.securityContext", spec.get("securityContext"))
     names: set[str] = set()
     for group in ("initContainers", "containers"):
         for i, container in enumerate(spec.get(group) or []):
@@ -609,6 +623,8 @@ def block_problems(path: str, value: Any, type_name: str, *, partial: bool = Fal
         problems += probe_problems(path, value, handler_required=False)
     elif type_name == "Container":
         problems += container_problems(path, value, partial=partial)
+    elif type_name in ("PodSecurityContext", "SecurityContext"):
+        problems += security_context_problems(path, value)
     elif type_name == "ObjectMeta":
         problems += meta_problems(path, value)
     elif type_name == "PodSpec":
