@@ -208,7 +208,7 @@ def _context_violations(where: str, sc: Mapping[str, Any], *, container: bool) -
     selinux = sc.get("seLinuxOptions") or {}
     if selinux.get("type", "") not in _SELINUX_TYPES:
         out.append((f"{where}.seLinuxOptions.type", selinux["type"],
-                    "one of " + ", ".join(sorted(_SELINUX_TYPES - {""}))))
+                    "one of " + ", ".join(repr(t) for t in sorted(_SELINUX_TYPES - {""}))))
     for key in ("user", "role"):
         if selinux.get(key):
             out.append((f"{where}.seLinuxOptions.{key}", selinux[key], "unset"))

@@ -101,6 +101,8 @@ CASES: list[tuple[str, str, str]] = [
         ("runK8sConfig.jobSpecConfig", "runK8sConfig: {jobSpecConfig: {backoffLimit: -1}}",
          "runK8sConfig.jobSpecConfig.backoffLimit: invalid value -1"),
     )],
+    ("a negative fsGroup (bitnami form)", "postgresql:\n  securityContext: {enabled: true, fsGroup: -1}\n",
+     "postgresql.securityContext.fsGroup: invalid value -1"),
     ("the CeleryK8sRunLauncher's label value", "runLauncher:\n  type: CeleryK8sRunLauncher\n  config:\n"
      "    celeryK8sRunLauncher:\n      labels: {team: 'b c'}\nrabbitmq: {enabled: true, rabbitmq: {password: p}}\n",
      "runLauncher.config.celeryK8sRunLauncher.labels.team: invalid value 'b c'"),
@@ -131,6 +133,8 @@ def test_set_replica_count_beyond_int64_is_an_error_not_1e23(tmp_path: Path) -> 
         ({"labels": {"team": "データ"}}, "WorkloadOptions.labels.team"),
         ({"annotations": {"a": "x" * 300_000}}, "WorkloadOptions.annotations: invalid value '<300,001 bytes>'"),
         ({"node_selector": {"bad key!": "x"}}, "WorkloadOptions.node_selector.bad key!"),
+        ({"pod_security_context": {"fsGroup": -1}}, "WorkloadOptions.pod_security_context.fsGroup: invalid value -1"),
+        ({"security_context": {"runAsUser": 2**31}}, "WorkloadOptions.security_context.runAsUser"),
         ({"env": [{"name": "A", "valueFrom": {"secretKeyRef": {"nme": "s"}}}]}, "WorkloadOptions.env[0].valueFrom"),
     ],
 )
@@ -257,6 +261,8 @@ def test_each_object_rule_catches_a_planted_defect(variant_objects: list[Manifes
     plant(deployment, lambda o: o["metadata"].update(name="Bad_Name"), "metadata.name")
     plant(deployment, lambda o: o["metadata"].setdefault("labels", {}).update(x="データ"), "metadata.labels.x")
     plant(deployment, lambda o: o["metadata"].update(annotations={"a": "x" * 262_144}), "metadata.annotations")
+    plant(deployment, lambda o: o["spec"]["template"]["spec"].update(securityContext={"fsGroup": -1}),
+          "spec.template.spec.securityContext.fsGroup")
     plant(deployment, lambda o: o["spec"]["template"]["spec"]["containers"][0].update(image="Not An Image"),
           f"{pod}.image")
     plant(deployment, lambda o: o["spec"]["template"]["spec"]["containers"][0].update(

@@ -96,7 +96,7 @@ WORDS: list[tuple[str, dict[str, Any], str]] = [
      "ingress.dagsterWebserver.host: invalid value 'Bad Host'"),
     ("Ingress class", {"ingress": {"enabled": True, "ingressClassName": "Bad Class"}},
      "ingress.ingressClassName: invalid value 'Bad Class'"),
-    # Checked on the synthesized objects (apiserver.py): the key that holds the value, the object in brackets.
+    # Once checked only on the synthesized objects, now by the settings that take them (apiserver.py's rules).
     ("Ingress label", {"ingress": {"enabled": True, "labels": {"team": "b c"}}},
      "ingress.labels.team: invalid value 'b c'; expected a label value"),
     ("ServiceAccount annotation", {"serviceAccount": {"annotations": {"bad key!": "x"}}},
@@ -110,6 +110,23 @@ WORDS: list[tuple[str, dict[str, Any], str]] = [
      "dagster-user-deployments.deployments[0].env.a b: invalid value 'a b'"),
     ("image pull Secrets", {"imagePullSecrets": [{"name": "Bad_Secret"}]}, "imagePullSecrets[0]: invalid value"),
     ("DAGSTER_HOME", {"global": {"dagsterHome": "relative"}}, "global.dagsterHome: invalid value 'relative'"),
+    # A bundled service's pod keys merge from several values keys (helm/translate.py `_bundled`): the error
+    # names the key that holds the offending entry, whole (label keys hold dots), never a library field.
+    ("a bundled service's label key with dots", {"postgresql": {
+        "podLabels": {"app.kubernetes.io/part-of": "b c"}, "master": {"podLabels": {"tier": "db"}}}},
+     "postgresql.podLabels.app.kubernetes.io/part-of: invalid value 'b c'"),
+    ("the subchart spelling's label key with dots", {"postgresql": {
+        "podLabels": {"tier": "db"}, "master": {"podLabels": {"example.com/team": "-x"}}}},
+     "postgresql.master.podLabels.example.com/team: invalid value '-x'"),
+    ("a bundled service's annotation key with dots", {"postgresql": {"podAnnotations": {"a.b/c d": "x"}}},
+     "postgresql.podAnnotations.a.b/c d: invalid value 'a.b/c d'"),
+    ("RabbitMQ's securityContext.extra", _merge(CELERY, {"rabbitmq": {"securityContext": {
+        "enabled": True, "fsGroup": 1001, "extra": {"runAsUsr": 1001}}}}),
+     "rabbitmq.securityContext.extra.runAsUsr: invalid value 1001; expected no field 'runAsUsr'"),
+    ("a hardened SELinux type", {"securityProfile": "hardened", "postgresql": {
+        "containerSecurityContext": {"seLinuxOptions": {"type": "spc_t"}}}},
+     "postgresql.containerSecurityContext.seLinuxOptions.type: invalid value 'spc_t'; expected one of "
+     "'container_engine_t'"),
 ]
 
 
@@ -207,3 +224,18 @@ def test_translation_errors_are_values_errors() -> None:
         from_helm_values(_merge(PW, {"dagsterDaemon": {"runMonitoring": {"startTimeoutSeconds": -1}}}))
     assert error.value.field == "dagsterDaemon.runMonitoring.startTimeoutSeconds"
     assert isinstance(error.value, ConfigError)
+
+
+@pytest.mark.parametrize(("field", "expected"), [
+    ("WorkloadOptions.volumes[0].name", "a DNS-1123 label"),  # a field no bundled-service key feeds
+    ("WorkloadOptions.labels.tier", "'db' or no value (see WorkloadOptions.workload_labels)"),
+])
+def test_a_bundled_services_error_never_names_a_library_field(field: str, expected: str) -> None:
+    """The bundled services' mapping (``_bundled_error``) names a values key, also for a field no
+    key feeds, and rewords the explanation as every values error is reworded."""
+    from constructs_lib.helm.translate import _bundled_error
+
+    error = _bundled_error(ConfigError(field, "x", expected), {"labels": [("postgresql.podLabels", {"tier": "x"})]},
+                           "postgresql")
+    assert error.field.startswith("postgresql"), error.field
+    assert not internal_words(str(error)), str(error)

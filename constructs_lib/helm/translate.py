@@ -351,32 +351,42 @@ def _bundled_unknown_key(loc: Sequence[Any], path: str, valid: list[str]) -> str
             f"Helm chart\" lists them all)")
 
 
-def _security_context(value: Mapping[str, Any]) -> Obj:
-    """A security context, or the bitnami form ``{enabled: bool, ..., extra: {...}}`` (``enabled:
-    false``: none; ``extra``, the rabbitmq subchart's, merged in)."""
+def _security_context(path: str, value: Mapping[str, Any]) -> list[tuple[str, Obj]]:
+    """A security context at values key ``path``, or the bitnami form ``{enabled: bool, ...,
+    extra: {...}}`` (``enabled: false``: none; ``extra``, the rabbitmq subchart's, merged in, winning):
+    the parts and the keys they are at, lowest precedence first."""
     context = dict(value)
     if "enabled" in context and not context.pop("enabled"):
-        return {}
+        return [(path, {})]
     extra = context.pop("extra", None) or {}
-    return {**context, **extra}
+    return [(path, context), (f"{path}.extra", dict(extra))] if extra else [(path, context)]
 
 
-def _bundled_error(error: ConfigError, sources: Mapping[str, Sequence[tuple[str, Any]]]) -> ValuesError:
-    """A WorkloadOptions error of a bundled service at the values key its value came from (the
-    last source that holds the offending key: the one that won)."""
-    match = re.match(r"^WorkloadOptions\.([a-z_]+)(?:\.([^.\[]+)|\[(\d+)\])?(.*)$", error.field, re.S)
+def _bundled_error(error: ConfigError, sources: Mapping[str, Sequence[tuple[str, Any]]], section: str) -> ValuesError:
+    """A WorkloadOptions error of a bundled service at ``section`` (``postgresql``) at the values
+    key its value came from: for a merged list, the key that holds the entry; for a merged mapping,
+    the last key that holds the offending entry (the one that won; entry keys may hold dots, as
+    label keys do). The explanation is reworded as every values error is (:func:`_values_expected`);
+    a field no values key feeds names the section, never a field of the library."""
+    expected = _values_expected(section, error.expected)
+    match = re.match(r"^WorkloadOptions\.([a-z_]+)(.*)$", error.field, re.S)
     if not match or match[1] not in sources:
-        return ValuesError(error.field, error.value, error.expected)
-    given = sources[match[1]]
-    key, index, rest = match[2], match[3], match[4]
+        return ValuesError(section, error.value, expected)
+    given, rest = sources[match[1]], match[2]
+    index = re.match(r"^\[(\d+)\]", rest)
     if index is not None:  # a list merged from several keys: find the key that holds entry `index`
-        i = int(index)
+        i = int(index[1])
         for at, value in given:
             if i < len(value):
-                return ValuesError(f"{at}[{i}]{rest}", error.value, error.expected)
+                return ValuesError(f"{at}[{i}]{rest[index.end():]}", error.value, expected)
             i -= len(value)
-    holders = [at for at, value in given if key is not None and key in value] or [given[-1][0]]
-    return ValuesError(f"{holders[-1]}.{key}{rest}" if key else holders[-1], error.value, error.expected)
+    for at, value in reversed(given):  # the entry that won: the last key holding it
+        if isinstance(value, Mapping):
+            keys = [k for k in value if isinstance(k, str)
+                    and (rest == f".{k}" or rest.startswith((f".{k}.", f".{k}[")))]
+            if keys:
+                return ValuesError(f"{at}{rest}", error.value, expected)
+    return ValuesError(f"{given[-1][0]}{rest}", error.value, expected)
 
 
 # ---- validation errors --------------------------------------------------------------------------
@@ -647,10 +657,9 @@ class _Translator:
             "affinity": [(f"{path}.affinity", pod.affinity)],
             "annotations": [(f"{path}.podAnnotations", pod.pod_annotations)],
             "labels": [(f"{path}.podLabels", pod.pod_labels)],
-            "pod_security_context": [(f"{path}.securityContext", _security_context(pod.security_context)),
-                                     (f"{path}.podSecurityContext", _security_context(pod.pod_security_context))],
-            "security_context": [(f"{path}.containerSecurityContext",
-                                  _security_context(pod.container_security_context))],
+            "pod_security_context": [*_security_context(f"{path}.securityContext", pod.security_context),
+                                     *_security_context(f"{path}.podSecurityContext", pod.pod_security_context)],
+            "security_context": _security_context(f"{path}.containerSecurityContext", pod.container_security_context),
         }
         at, extra = placement or ("", None)
         if extra is not None:
@@ -662,10 +671,9 @@ class _Translator:
                 sources[name].append((f"{at}.{key}", value))
         if top is not None:
             at, section = top
-            sources["pod_security_context"].insert(0, (f"{at}.securityContext",
-                                                       _security_context(section.security_context)))
-            sources["security_context"].insert(0, (f"{at}.containerSecurityContext",
-                                                   _security_context(section.container_security_context)))
+            sources["pod_security_context"][:0] = _security_context(f"{at}.securityContext", section.security_context)
+            sources["security_context"][:0] = _security_context(f"{at}.containerSecurityContext",
+                                                                section.container_security_context)
         merged: dict[str, Any] = {}
         for name, given in sources.items():
             if name == "tolerations":
@@ -675,7 +683,7 @@ class _Translator:
         try:
             options = self._hardened_checked(WorkloadOptions(**merged))
         except ConfigError as error:
-            raise _bundled_error(error, sources) from None
+            raise _bundled_error(error, sources, path) from None
         return persistence, options
 
     def _reject(self, path: str, value: object, default: object, why: str) -> None:
