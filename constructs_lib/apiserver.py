@@ -49,6 +49,7 @@ __all__ = [
     "check_dagster_block",
     "check_object",
     "dagster_block_problems",
+    "dagster_k8s_camel_case",
     "ingress_backend_problems",
     "object_problems",
     "parse_quantity",
@@ -97,7 +98,9 @@ _NAME_RULES: dict[str, tuple[re.Pattern[str], int, str]] = {
     "Service": (_DNS1035_LABEL, 63, "a DNS-1035 label (lower-case alphanumerics and '-', starting with a letter)"),
     "Namespace": (_DNS1123_LABEL, 63, "a DNS-1123 label"),
     "StatefulSet": (_DNS1123_LABEL, 63, "a DNS-1123 label"),
-    "Job": (_DNS1123_LABEL, 63, "a DNS-1123 label (it becomes the pods' job-name label)"),
+    "Job": (_DNS1123_SUBDOMAIN, 63, "a DNS-1123 subdomain (it becomes the pods' job-name label)"),
+    # The CronJob controller names each Job <name>-<11 characters> (a job-name label: at most 63).
+    "CronJob": (_DNS1123_SUBDOMAIN, 52, "a DNS-1123 subdomain (its Jobs add 11 characters)"),
 }
 _PATH_SEGMENT_NAME_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
 
@@ -446,6 +449,12 @@ def object_problems(obj: Mapping[str, Any]) -> list[Problem]:
         problems += _ingress(spec)
     elif kind in _WORKLOADS:
         problems += workload_spec_problems("spec", spec)
+    elif kind == "CronJob":
+        job_template = spec.get("jobTemplate") or {}
+        problems += meta_problems("spec.jobTemplate.metadata", job_template.get("metadata") or {})
+        problems += workload_spec_problems("spec.jobTemplate.spec", job_template.get("spec") or {})
+    elif kind == "Pod":
+        problems += pod_spec_problems("spec", spec)
     return problems
 
 
@@ -701,6 +710,13 @@ def _camel_case_keys(path: str, given: str, value: Any, schema: Mapping[str, Any
         return [_camel_case_keys(f"{path}[{i}]", f"{given}[{i}]", item, schema["items"], renames, depth + 1)
                 for i, item in enumerate(value)]
     return value
+
+
+def dagster_k8s_camel_case(value: Any, type_name: str) -> Any:
+    """A block Dagster turns into Kubernetes type ``type_name`` (a key of :data:`BLOCK_TYPES`), its
+    fields spelled as the Kubernetes API does: Dagster accepts each in snake_case or camelCase
+    (``dagster_k8s.models.k8s_snake_case_dict``); map keys (labels) are left as they are."""
+    return _camel_case_keys("", "", value, {"$ref": _REF + BLOCK_TYPES[type_name]}, {})
 
 
 def dagster_block_problems(path: str, value: Any, type_name: str, *, partial: bool = False) -> list[Problem]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib import BROKER_URL_ENV
+from constructs_lib import BROKER_URL_ENV, CodeLocationSettings, K8sRunLauncher, WorkloadOptions
 
 from .conftest import find, synth_config
 from .validation.crossref import (
@@ -109,6 +109,54 @@ def test_k8s_launched_runs_take_each_code_locations_container_context() -> None:
     assert spec["serviceAccountName"] == "dagster-dagster-user-deployments-user-deployments"
     assert spec["containers"][0]["envFrom"] == [
         {"configMapRef": {"name": "dagster-dagster-user-deployments-analytics-user-env"}}]
+
+
+def test_a_run_pod_gets_the_container_context_and_the_launchers_k8s_config() -> None:
+    """What dagster-k8s gives a run pod: the code location's container context (list-form env with
+    valueFrom, volumes and mounts, labels, resources, scheduler, pull secrets) over the launcher's
+    own config (its volumes, labels, resources, run_k8s_config parts), in the API's camelCase."""
+    options = WorkloadOptions(
+        env=[{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "loc-token", "key": "token"}}}],
+        volumes=[{"name": "data", "configMap": {"name": "loc-data"}}],
+        volume_mounts=[{"name": "data", "mountPath": "/data"}], labels={"team": "analytics"},
+        resources={"limits": {"cpu": "2"}}, scheduler_name="gang", image_pull_secrets=["loc-pull"])
+    launcher = K8sRunLauncher(
+        labels={"runs": "yes"}, volumes=[{"name": "scratch", "config_map": {"name": "run-scratch"}}],
+        volume_mounts=[{"name": "scratch", "mount_path": "/scratch"}], resources={"requests": {"memory": "1Gi"}},
+        run_k8s_config={"pod_spec_config": {"node_selector": {"pool": "runs"}},
+                        "job_spec_config": {"ttl_seconds_after_finished": 60}})
+    config = replace(variant_config("k8s"), run_launcher=launcher,
+                     code_locations=[CodeLocationSettings(name="loc", options=options)])
+    [job] = launched_run_jobs(synth_config(config))
+    spec = pod_spec(job)
+    [container] = spec["containers"]
+    assert container["env"][0]["name"] == "DAGSTER_PG_PASSWORD"
+    assert container["env"][-1] == {"name": "TOKEN",
+                                    "valueFrom": {"secretKeyRef": {"name": "loc-token", "key": "token"}}}
+    assert [v["name"] for v in spec["volumes"]] == ["instance", "scratch", "data"]
+    assert spec["volumes"][1] == {"name": "scratch", "configMap": {"name": "run-scratch"}}
+    assert [(m["name"], m["mountPath"]) for m in container["volumeMounts"]] == [
+        ("instance", "/dagster.yaml"), ("scratch", "/scratch"), ("data", "/data")]
+    assert job["spec"]["template"]["metadata"]["labels"] == {"runs": "yes", "team": "analytics"}
+    assert job["metadata"]["labels"] == {"runs": "yes", "team": "analytics"}
+    assert container["resources"] == {"requests": {"memory": "1Gi"}, "limits": {"cpu": "2"}}
+    assert spec["schedulerName"] == "gang"
+    assert {"name": "loc-pull"} in spec["imagePullSecrets"]
+    assert spec["nodeSelector"] == {"pool": "runs"}
+    assert job["spec"]["ttlSecondsAfterFinished"] == 60
+
+
+def test_what_only_run_pods_reference_is_cross_checked() -> None:
+    """A ConfigMap only the launched runs mount (the launcher's volumes) and a Secret only the
+    launcher's run_k8s_config names are missing: found, in the run pod's Job."""
+    launcher = K8sRunLauncher(volumes=[{"name": "scratch", "config_map": {"name": "run-scratch"}}],
+                              volume_mounts=[{"name": "scratch", "mount_path": "/scratch"}],
+                              run_k8s_config={"container_config": {"env": [{"name": "K", "value_from": {
+                                  "secret_key_ref": {"name": "run-secret", "key": "k"}}}]}})
+    objects = synth_config(replace(variant_config("k8s"), run_launcher=launcher))
+    problems = check_object_references(objects, Externals())
+    assert any("run-scratch" in p and p.object.startswith("Job/run-of-") for p in problems), problems
+    assert any("run-secret" in p and p.object.startswith("Job/run-of-") for p in problems), problems
 
 
 # ---- planted defects ----------------------------------------------------------------------------

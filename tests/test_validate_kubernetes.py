@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import VARIANTS, CodeLocationSettings, ConfigError, Release
+from constructs_lib.apiserver import object_problems
 
 from .conftest import ROOT, synth_config
 from .validation.k8s_schema import (
@@ -148,18 +149,38 @@ def test_invalid_names_and_labels_are_rejected() -> None:
     job = next(o for o in objects if o["kind"] == "Job")
     job["metadata"]["name"] = "dagster-" + "m" * 60
     job["spec"]["template"]["metadata"]["labels"]["bad key!"] = "x"
-    assert [p for o in objects for p in name_problems(o)] == [
-        "Service/Dagster-PostgreSQL: name (18 characters) must be a DNS-1035 label of at most 63 characters",
-        f"Service/Dagster-PostgreSQL: label team/owner={'x' * 64!r} is invalid: a value is at most 63 "
-        "alphanumerics, '-', '_' or '.', starting and ending alphanumeric",
-        "StatefulSet/dagster-postgresql: container name 'postgresql_server' must be a DNS-1123 label",
-        "StatefulSet/dagster-postgresql: container 'postgresql_server' port name 'tcp-postgresql-main' must be "
-        "an IANA service name (at most 15 lower-case alphanumerics or '-', with a letter)",
-        f"Job/dagster-{'m' * 60}: name (68 characters) must be a DNS-1123 subdomain (it becomes the job-name "
-        "label) of at most 63 characters",
-        f"Job/dagster-{'m' * 60} pod template: label key 'bad key!' is invalid: its name must be at most 63 "
-        "alphanumerics, '-', '_' or '.', starting and ending alphanumeric",
+    # The rules of constructs_lib.apiserver (the library's own check at every synth): one model.
+    found = [p for o in objects for p in name_problems(o)]
+    assert [(p.object, p.field) for p in found] == [
+        ("Service/Dagster-PostgreSQL", "metadata.name"),
+        ("Service/Dagster-PostgreSQL", "metadata.labels.team/owner"),
+        ("StatefulSet/dagster-postgresql", "spec.template.spec.containers[0].name"),
+        ("StatefulSet/dagster-postgresql", "spec.template.spec.containers[0].ports[0].name"),
+        (f"Job/dagster-{'m' * 60}", "metadata.name"),
+        (f"Job/dagster-{'m' * 60}", "spec.template.metadata.labels.bad key!"),
     ]
+    assert found[0] == ("Service/Dagster-PostgreSQL: metadata.name: invalid value 'Dagster-PostgreSQL'; expected a "
+                        "DNS-1035 label (lower-case alphanumerics and '-', starting with a letter) of at most 63 "
+                        "characters")
+    assert "expected a DNS-1123 subdomain (it becomes the pods' job-name label) of at most 63" in found[4]
+
+
+def test_the_testing_kits_api_server_rules_are_the_librarys() -> None:
+    """One model: the testing kit reports exactly what the library's own synth-time check finds,
+    also on kinds the library never writes (a CronJob's job template, a bare Pod)."""
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "n" * 53}, "spec": {
+        "schedule": "* * * * *", "jobTemplate": {"spec": {"backoffLimit": -1, "template": {"spec": {
+            "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1", "resources": {
+                "limits": {"cpu": "lots"}}}]}}}}}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "Bad Image"}]}}
+    for obj in (cron, pod):
+        assert [(p.field, p.value) for p in name_problems(obj)] == [
+            (path, value) for path, value, _ in object_problems(obj)]
+    assert [p.field for p in name_problems(cron)] == [
+        "metadata.name", "spec.jobTemplate.spec.backoffLimit",
+        "spec.jobTemplate.spec.template.spec.containers[0].resources.limits.cpu"]
+    assert [p.field for p in name_problems(pod)] == ["spec.containers[0].image"]
 
 
 # ---- custom resources ---------------------------------------------------------------------------

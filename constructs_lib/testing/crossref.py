@@ -544,20 +544,6 @@ def check_network_endpoints(objects: list[Manifest], externals: Externals) -> li
 LAUNCHED_RUN = "validation.dagster-cdk8s/launched-run"
 
 
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(word.title() for word in rest)
-
-
-def _camelize(value: Any) -> Any:
-    """dagster-k8s accepts snake_case Kubernetes fields (``value_from``); the checks read camelCase."""
-    if isinstance(value, Mapping):
-        return {_camel(k): _camelize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_camelize(v) for v in value]
-    return value
-
-
 def _mounts_instance(workload: Manifest, index: Index) -> bool:
     return any(file.endswith("[dagster.yaml]") for c in containers(pod_spec(workload))
                for file, _ in _mounted_yaml(workload, c, index))
@@ -607,16 +593,90 @@ def _container_contexts(objects: list[Manifest]) -> list[tuple[str, Mapping[str,
     return contexts
 
 
+#: ``run_k8s_config`` parts (Dagster's ``UserDefinedDagsterK8sConfig``, camelCase here) and their Kubernetes types.
+_RUN_K8S_PARTS = {"containerConfig": "Container", "podSpecConfig": "PodSpec", "podTemplateSpecMetadata": "ObjectMeta",
+                  "jobConfig": "Job", "jobMetadata": "ObjectMeta", "jobSpecConfig": "JobSpec"}
+#: ``run_k8s_config`` keys of dagster.yaml and container contexts -> the parts above.
+_RUN_K8S_CONFIG_KEYS = {"container_config": "containerConfig", "pod_spec_config": "podSpecConfig",
+                        "pod_template_spec_metadata": "podTemplateSpecMetadata", "job_config": "jobConfig",
+                        "job_metadata": "jobMetadata", "job_spec_config": "jobSpecConfig"}
+
+
+#: Lists Dagster's deep merge replaces instead of concatenating (``ALWAYS_SHALLOW_MERGE_LIST_FIELDS``).
+_REPLACED_LISTS = ("command", "args")
+
+
+def _deep_merge(onto: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Dagster's default (``DEEP``) merge of two k8s configs: mappings merged, lists concatenated
+    without duplicates, scalars (and ``command``/``args``) replaced by ``given``'s."""
+    out = dict(onto)
+    for key, value in given.items():
+        if key in out and isinstance(value, list) and key not in _REPLACED_LISTS and isinstance(out[key], list):
+            out[key] = [*out[key], *(v for v in value if v not in out[key])]
+        elif key in out and isinstance(value, Mapping) and isinstance(out[key], Mapping):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _user_defined_k8s_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A run launcher's config or a code location's container context as the k8s config it becomes
+    for a run (``K8sContainerContext``: its top-level fields as container, pod spec and metadata
+    config, merged with its ``run_k8s_config``), in the API's camelCase."""
+    from ..apiserver import dagster_k8s_camel_case
+
+    container: dict[str, Any] = {}
+    pod: dict[str, Any] = {}
+    labels = dict(config.get("labels") or {})
+    if config.get("volume_mounts"):
+        container["volumeMounts"] = [dagster_k8s_camel_case(m, "VolumeMount") for m in config["volume_mounts"]]
+    if config.get("resources"):
+        container["resources"] = dagster_k8s_camel_case(config["resources"], "ResourceRequirements")
+    if config.get("image_pull_policy"):
+        container["imagePullPolicy"] = config["image_pull_policy"]
+    if config.get("security_context"):
+        container["securityContext"] = dagster_k8s_camel_case(config["security_context"], "SecurityContext")
+    env_from = [*({"configMapRef": {"name": n}} for n in config.get("env_config_maps") or []),
+                *({"secretRef": {"name": n}} for n in config.get("env_secrets") or [])]
+    if env_from:
+        container["envFrom"] = env_from
+    env = [{"name": v.partition("=")[0], "value": v.partition("=")[2]} for v in config.get("env_vars") or []]
+    env += [dagster_k8s_camel_case(v, "EnvVar") for v in config.get("env") or []]
+    if env:
+        container["env"] = env
+    if config.get("image_pull_secrets"):
+        pod["imagePullSecrets"] = [dict(s) for s in config["image_pull_secrets"]]
+    if config.get("volumes"):
+        pod["volumes"] = [dagster_k8s_camel_case(v, "Volume") for v in config["volumes"]]
+    if config.get("service_account_name"):
+        pod["serviceAccountName"] = config["service_account_name"]
+    if config.get("scheduler_name"):
+        pod["schedulerName"] = config["scheduler_name"]
+    top: dict[str, Any] = {"containerConfig": container, "podSpecConfig": pod,
+                           "podTemplateSpecMetadata": {"labels": labels} if labels else {},
+                           "jobMetadata": {"labels": labels} if labels else {}}
+    run_k8s = {_RUN_K8S_CONFIG_KEYS.get(key, key): value for key, value in (config.get("run_k8s_config") or {}).items()}
+    run = {key: dagster_k8s_camel_case(value, _RUN_K8S_PARTS[key])
+           for key, value in run_k8s.items() if key in _RUN_K8S_PARTS and value}
+    return _deep_merge(top, run)
+
+
 def launched_run_jobs(objects: list[Manifest]) -> list[Manifest]:
     """The run worker pods a K8s run launcher will create, as Job objects (annotated
     :data:`LAUNCHED_RUN`); empty without a K8s launcher. ``K8sRunLauncher`` merges each code
     location's container context over its own config (``K8sContainerContext.create_for_run``):
     one Job per code location. ``CeleryK8sRunLauncher`` uses its own config only: one Job.
 
-    Modelled on ``dagster_k8s.job.construct_dagster_k8s_job``: ``DAGSTER_PG_PASSWORD`` from key
-    ``postgresql-password`` of ``postgres_password_secret``, ``envFrom`` of ``env_config_maps``
-    and ``env_secrets``, ``env_vars``, ``run_k8s_config.container_config.env``, the ServiceAccount
-    and namespace, and ``instance_config_map`` mounted as the ``dagster.yaml`` the run reads.
+    Modelled on ``dagster_k8s``: each config becomes a k8s config (``K8sContainerContext``: env
+    ConfigMaps and Secrets as ``envFrom``, ``env_vars`` and ``env`` as ``env``, volumes and mounts,
+    labels on the pod and the Job, resources, security context, pull policy and secrets,
+    ServiceAccount, scheduler), merged with its ``run_k8s_config`` and the location's over the
+    launcher's (Dagster's deep merge); then ``construct_dagster_k8s_job`` puts
+    ``DAGSTER_PG_PASSWORD`` (key ``postgresql-password`` of ``postgres_password_secret``) first in
+    the env, mounts ``instance_config_map`` as the ``dagster.yaml`` the run reads, adds the sidecar
+    containers of ``pod_spec_config`` and keeps the rest of each part. Field names are the API's
+    camelCase, whichever spelling the configuration used.
     """
     index = Index(objects)
     base = _k8s_launcher_config(objects, index)
@@ -625,37 +685,38 @@ def launched_run_jobs(objects: list[Manifest]) -> list[Manifest]:
     contexts = _container_contexts(objects) if base["module"] == "dagster_k8s" else []
     jobs = []
     for origin, context in contexts or [("run-launcher", {})]:
-        config = {**base, **context}  # scalars (namespace, service_account_name ...): the location's
-        for key in ("env_config_maps", "env_secrets", "image_pull_secrets"):
-            config[key] = [*(base.get(key) or []), *(context.get(key) or [])]
+        merged = _deep_merge(_user_defined_k8s_config(base), _user_defined_k8s_config(context))
+        container_config = dict(merged.get("containerConfig") or {})
+        pod_config = dict(merged.get("podSpecConfig") or {})
         env: list[Manifest] = []
-        if config.get("postgres_password_secret"):
+        if base.get("postgres_password_secret"):
             env.append({"name": "DAGSTER_PG_PASSWORD", "valueFrom": {"secretKeyRef": {
-                "name": config["postgres_password_secret"], "key": DAGSTER_K8S_PG_PASSWORD_KEY}}})
-        env += [{"name": v.partition("=")[0], "value": v.partition("=")[2]} for v in config.get("env_vars") or []]
-        run_k8s = [_camelize(c.get("run_k8s_config") or {}) for c in (base, context)]
-        for part in run_k8s:
-            env += (part.get("containerConfig") or {}).get("env") or []
-        pod_spec_config = {**(run_k8s[0].get("podSpecConfig") or {}), **(run_k8s[1].get("podSpecConfig") or {})}
-        spec: Manifest = {
-            "containers": [{
-                "name": "dagster",
-                "env": env,
-                "envFrom": [*({"configMapRef": {"name": n}} for n in config["env_config_maps"]),
-                            *({"secretRef": {"name": n}} for n in config["env_secrets"])],
-                "volumeMounts": [{"name": "instance", "mountPath": "/dagster.yaml", "subPath": "dagster.yaml"}],
-            }],
-            "volumes": [{"name": "instance", "configMap": {"name": config.get("instance_config_map")}}],
-            "imagePullSecrets": config["image_pull_secrets"],
-            "automountServiceAccountToken": pod_spec_config.get("automountServiceAccountToken", True),
+                "name": base["postgres_password_secret"], "key": DAGSTER_K8S_PG_PASSWORD_KEY}}})
+        container: Manifest = {
+            **container_config,
+            "name": "dagster",
+            "env": [*env, *(container_config.get("env") or [])],
+            "envFrom": list(container_config.get("envFrom") or []),
+            "volumeMounts": [{"name": "instance", "mountPath": "/dagster.yaml", "subPath": "dagster.yaml"},
+                             *(container_config.get("volumeMounts") or [])],
         }
-        if config.get("service_account_name"):
-            spec["serviceAccountName"] = config["service_account_name"]
-        namespace = config.get("namespace") or config.get("job_namespace") or DEFAULT_NAMESPACE
+        spec: Manifest = {
+            **pod_config,
+            "containers": [container, *(pod_config.get("containers") or [])],
+            "volumes": [{"name": "instance", "configMap": {"name": base.get("instance_config_map")}},
+                        *(pod_config.get("volumes") or [])],
+            "imagePullSecrets": list(pod_config.get("imagePullSecrets") or []),
+            "automountServiceAccountToken": pod_config.get("automountServiceAccountToken", True),
+        }
+        namespace = context.get("namespace") or base.get("job_namespace") or DEFAULT_NAMESPACE
+        pod_labels = (merged.get("podTemplateSpecMetadata") or {}).get("labels") or {}
+        template_metadata = {**(merged.get("podTemplateSpecMetadata") or {}), "labels": dict(pod_labels)}
+        job_metadata = merged.get("jobMetadata") or {}
         jobs.append({"apiVersion": "batch/v1", "kind": "Job",
-                     "metadata": {"name": f"run-of-{origin}", "namespace": namespace,
-                                  "annotations": {LAUNCHED_RUN: "true"}},
-                     "spec": {"template": {"metadata": {"labels": {}}, "spec": spec}}})
+                     "metadata": {**job_metadata, "name": f"run-of-{origin}", "namespace": namespace,
+                                  "annotations": {**(job_metadata.get("annotations") or {}), LAUNCHED_RUN: "true"}},
+                     "spec": {**(merged.get("jobSpecConfig") or {}),
+                              "template": {"metadata": template_metadata, "spec": spec}}})
     return jobs
 
 

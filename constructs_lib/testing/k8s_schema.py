@@ -1,6 +1,7 @@
 """Kubernetes schema validation: built-in kinds with ``kubernetes-validate`` (the published
 OpenAPI schemas, strict: unknown fields are errors), custom resources with their CRD's
-``openAPIV3Schema``; and the name and label rules the API server enforces beyond the schemas.
+``openAPIV3Schema``; and what the API server enforces beyond the schemas (the rules of
+:mod:`constructs_lib.apiserver`, one model with the library's own checks).
 
 CRDs come from the local files the project's ``cdk8s.yaml`` imports (``cdk8s import`` writes
 the Python bindings under ``imports/`` from them), or from any CRD file given explicitly.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ import yaml
 from kubernetes_validate.utils import all_versions, latest_version, major_minor, schema_contents
 from referencing import Registry, Resource
 
+from ..apiserver import object_problems
+from ..errors import short
 from .checks import KUBERNETES_VERSIONS
 from .findings import Finding
-from .manifests import WORKLOAD_KINDS, Manifest, container_paths, pod_template, pod_template_path, ref
+from .manifests import Manifest, ref
 
 __all__ = [
     "KUBERNETES_VERSIONS",
@@ -163,95 +166,13 @@ def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.
         schema_dir, desired))
 
 
-# ---- names and labels (k8s.io/apimachinery/pkg/util/validation) ------------------------------
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # IANA_SVC_NAME, and no "--", a letter
-#: Kind -> (rule, pattern, maximum length) of ``metadata.name``.
-_NAME_RULES: dict[str, tuple[str, re.Pattern[str], int]] = {
-    "Service": ("a DNS-1035 label", _DNS1035_LABEL, 63),
-    "Namespace": ("a DNS-1123 label", _DNS1123_LABEL, 63),
-    "StatefulSet": ("a DNS-1123 label", _DNS1123_LABEL, 63),
-    # The Job controller puts the Job's name into a pod label (job-name), so at most 63.
-    "Job": ("a DNS-1123 subdomain (it becomes the job-name label)", _DNS1123_SUBDOMAIN, 63),
-    # The CronJob controller names each Job <name>-<11 characters> (a job-name label: at most 63).
-    "CronJob": ("a DNS-1123 subdomain (its Jobs add 11 characters)", _DNS1123_SUBDOMAIN, 52),
-}
-_PATH_SEGMENT_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
-
-
-def _qualified_name_problem(key: str) -> str | None:
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
-        return "its prefix must be a DNS-1123 subdomain"
-    if len(name) > 63 or not _QUALIFIED_NAME.fullmatch(name):
-        return "its name must be at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric"
-    return None
-
-
-def _label_problems(where: str, obj: Manifest, field: str, labels: Mapping[str, Any]) -> Iterator[Finding]:
-    for key, value in labels.items():
-        problem = _qualified_name_problem(key)
-        if problem:
-            yield Finding(f"{where}: label key {key!r} is invalid: {problem}", object=ref(obj),
-                          field=f"{field}[{key}]", value=key)
-        if not isinstance(value, str) or (value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value))):
-            yield Finding(f"{where}: label {key}={value!r} is invalid: a value is at most 63 alphanumerics, '-', "
-                          "'_' or '.', starting and ending alphanumeric", object=ref(obj), field=f"{field}[{key}]",
-                          value=value)
-
-
+# ---- what the API server rejects beyond the schemas ---------------------------------------------
 def name_problems(obj: Manifest) -> list[Finding]:
-    """What the API server rejects beyond the OpenAPI schema: ``metadata.name`` per kind, label
-    keys and values (object, pod template, selector), annotation keys, container and volume
-    names (DNS-1123 labels) and container port names (IANA service names)."""
+    """What the API server rejects beyond the OpenAPI schema: the rules the library checks its
+    own output with at every synth (:func:`constructs_lib.apiserver.object_problems`: names per
+    kind, label keys and values, annotations, int32 ranges, quantities, ports and port names,
+    probes, env and volume names, image references, ConfigMap and Secret keys and size, Ingress
+    rules), one finding per problem."""
     where = ref(obj)
-    metadata = obj.get("metadata") or {}
-    name = str(metadata.get("name", ""))
-    kind = obj.get("kind", "")
-    problems: list[Finding] = []
-    if kind in _PATH_SEGMENT_KINDS:
-        if name in ("", ".", "..") or "/" in name or "%" in name:
-            problems.append(Finding(f"{where}: name must not be empty, '.', '..' or contain '/' or '%'",
-                                    object=where, field="metadata.name", value=name))
-    else:
-        rule, pattern, limit = _NAME_RULES.get(kind, ("a DNS-1123 subdomain", _DNS1123_SUBDOMAIN, 253))
-        if len(name) > limit or not pattern.fullmatch(name):
-            problems.append(Finding(f"{where}: name ({len(name)} characters) must be {rule} of at most {limit} "
-                                    "characters", object=where, field="metadata.name", value=name))
-    problems += _label_problems(where, obj, "metadata.labels", metadata.get("labels") or {})
-    for key in metadata.get("annotations") or {}:
-        problem = _qualified_name_problem(key)
-        if problem:
-            problems.append(Finding(f"{where}: annotation key {key!r} is invalid: {problem}", object=where,
-                                    field=f"metadata.annotations[{key}]", value=key))
-    if kind not in WORKLOAD_KINDS:
-        return problems
-    selector = obj["spec"].get("selector") or {}
-    problems += _label_problems(f"{where} selector", obj, "spec.selector.matchLabels",
-                                selector.get("matchLabels") or {})
-    template, at = pod_template(obj), pod_template_path(obj)
-    problems += _label_problems(f"{where} pod template", obj, f"{at}.metadata.labels",
-                                (template.get("metadata") or {}).get("labels") or {})
-    spec = template["spec"]
-    for number, volume in enumerate(spec.get("volumes") or []):
-        if len(volume["name"]) > 63 or not _DNS1123_LABEL.fullmatch(volume["name"]):
-            problems.append(Finding(f"{where}: volume name {volume['name']!r} must be a DNS-1123 label",
-                                    object=where, field=f"{at}.spec.volumes[{number}].name",
-                                    value=volume["name"]))
-    for path, container in container_paths(spec):
-        path = f"{at}.spec.{path}"
-        if len(container["name"]) > 63 or not _DNS1123_LABEL.fullmatch(container["name"]):
-            problems.append(Finding(f"{where}: container name {container['name']!r} must be a DNS-1123 label",
-                                    object=where, field=f"{path}.name", value=container["name"]))
-        for number, port in enumerate(container.get("ports") or []):
-            port_name = port.get("name")
-            if port_name is not None and (len(port_name) > 15 or not _PORT_NAME.fullmatch(port_name)
-                                          or "--" in port_name or not re.search("[a-z]", port_name)):
-                problems.append(Finding(
-                    f"{where}: container {container['name']!r} port name {port_name!r} must be an IANA service "
-                    "name (at most 15 lower-case alphanumerics or '-', with a letter)", object=where,
-                    field=f"{path}.ports[{number}].name", value=port_name))
-    return problems
+    return [Finding(f"{where}: {path}: invalid value {short(value)}; expected {expected}", object=where, field=path,
+                    value=value) for path, value, expected in object_problems(obj)]
