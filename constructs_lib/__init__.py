@@ -1,6 +1,8 @@
 """dagster-cdk8s: the Dagster-on-Kubernetes system as typed cdk8s constructs."""
 
-from . import _quiet  # noqa: F401  (first: silences jsii's Node end-of-life banner)
+# First: _quiet silences jsii's Node end-of-life banner, _kernel_start (after _quiet) starts jsii's kernel
+# so that Node starts while Python imports the rest.
+from . import _kernel_start, _quiet  # noqa: F401
 from ._release import released
 from ._stateful import Persistence
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue

@@ -1,0 +1,230 @@
+"""Start the jsii kernel (Node) first, and import Python while it starts (cold start).
+
+Every cdk8s app starts a Node process (jsii's kernel) at its first ``import cdk8s``, then loads
+the ``constructs`` and ``cdk8s`` assemblies into it; Python waits for each step (about 0.3 s of
+Node work on the 2-core machine), then imports its own modules (jsii's Python runtime, ours,
+``typeguard`` at the first type check), one after the other.
+
+Imported first by the package (after :mod:`._quiet`), :func:`start` launches the same Node
+process jsii would launch (same runtime files, arguments and environment; ``JSII_NODE`` and
+``JSII_RUNTIME`` honoured) and writes it the two ``load`` requests ``import cdk8s`` sends, then
+returns at once: Node starts and loads on one core while Python imports on the other. jsii
+adopts that process when it first needs its kernel (its ``_NodeProcess.start``, hooked here),
+reads the answers of the two loads (an error is raised as jsii's own ``load`` raises it), and
+sends its own ``load`` requests, which the kernel answers at once (an assembly it has loaded is
+not loaded again).
+
+Nothing is changed when jsii is already imported (the user imported ``cdk8s`` first: the
+kernel may be running), when the installed jsii is not the one this was written against, or
+when an assembly's files are not where its generated module says; jsii then starts its kernel
+itself. ``DAGSTER_CDK8S_EARLY_KERNEL=0`` turns this off.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import _quiet  # noqa: F401  (the banner's variables are part of the kernel's environment)
+
+#: Environment variable that turns the early start off (``0``).
+SWITCH = "DAGSTER_CDK8S_EARLY_KERNEL"
+#: The jsii Python runtime this was written against (its process provider's internals).
+_JSII_VERSIONS = ("1.142.",)
+#: The assemblies ``import cdk8s`` loads, in its order.
+_ASSEMBLIES = ("constructs", "cdk8s")
+
+
+class _Early:
+    """A Node process started before jsii, and what jsii must read from it first."""
+
+    def __init__(self, process: subprocess.Popen[bytes], tmpdir: str | None, loads: int) -> None:
+        self.process = process
+        self.tmpdir = tmpdir
+        self.loads = loads
+
+
+_early: _Early | None = None
+#: The process id of the kernel jsii adopted from :func:`start` (None: jsii started its own).
+adopted_pid: int | None = None
+
+
+def _package_dir(name: str) -> Path | None:
+    """The folder of an installed top-level package, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _jsii_version(jsii_dir: Path) -> str | None:
+    """The installed jsii Python runtime's version (what ``jsii.__version__`` reads)."""
+    try:
+        version = json.loads((jsii_dir / "_metadata.json").read_text())["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return version if isinstance(version, str) else None
+
+
+def _load_request(package: str) -> bytes | None:
+    """The ``load`` request the generated ``<package>._jsii`` module makes jsii send."""
+    folder = _package_dir(package)
+    if folder is None:
+        return None
+    init = folder / "_jsii" / "__init__.py"
+    try:
+        text = init.read_text()
+    except OSError:
+        return None
+    match = re.search(r'jsii\.JSIIAssembly\.load\(\s*"([^"]+)",\s*"([^"]+)",\s*__name__\[0:-6\],\s*"([^"]+)",?\s*\)',
+                      text)
+    if match is None:
+        return None
+    name, version, filename = match.groups()
+    tarball = folder / "_jsii" / filename
+    if not tarball.is_file():
+        return None
+    return json.dumps({"name": name, "version": version, "tarball": str(tarball), "api": "load"}).encode() + b"\n"
+
+
+def _runtime(jsii_dir: Path) -> tuple[str, str | None] | None:
+    """The kernel's entry point (jsii's embedded files copied as jsii copies them), and the
+    temporary folder holding it (None for ``JSII_RUNTIME``)."""
+    if os.environ.get("JSII_RUNTIME"):
+        return os.environ["JSII_RUNTIME"], None
+    embedded = jsii_dir / "_embedded" / "jsii"
+    match = re.search(r"EMBEDDED_FILES = (\{[^}]*\})", (embedded / "__init__.py").read_text())
+    if match is None:
+        return None
+    files: dict[str, str] = json.loads(re.sub(r",\s*}", "}", match.group(1)))
+    tmpdir = tempfile.mkdtemp()
+    try:
+        for resource, filename in files.items():
+            target = Path(tmpdir, *filename.split("/"))
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(embedded / resource, target)
+    except OSError:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        return None
+    return str(Path(tmpdir, "bin", "jsii-runtime.js")), tmpdir
+
+
+def start() -> None:
+    """Launch jsii's kernel now and hook jsii to adopt it (see the module's docstring)."""
+    global _early
+    if _early is not None or "jsii" in sys.modules or os.environ.get(SWITCH) == "0":
+        return
+    jsii_dir = _package_dir("jsii")
+    if jsii_dir is None or not (_jsii_version(jsii_dir) or "").startswith(_JSII_VERSIONS):
+        return
+    loads = [_load_request(package) for package in _ASSEMBLIES]
+    runtime = _runtime(jsii_dir)
+    if runtime is None or any(load is None for load in loads):
+        return
+    entry, tmpdir = runtime
+    env = {**os.environ, "JSII_AGENT": f"Python/{platform.python_version()}"}
+    try:
+        process = subprocess.Popen([os.environ.get("JSII_NODE", "node"), "--max-old-space-size=4069", entry],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert process.stdin is not None
+        process.stdin.write(b"".join(load for load in loads if load is not None))
+        process.stdin.flush()
+    except OSError:  # no node: jsii's own start reports it
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        return
+    _early = _Early(process, tmpdir, len(loads))
+    atexit.register(_abandon)
+    _hook()
+
+
+def _abandon() -> None:
+    """At exit, a process jsii never adopted (the import failed half-way): end it, remove its files."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return
+    try:
+        assert early.process.stdin is not None
+        early.process.stdin.close()  # the kernel exits at the end of its input
+        early.process.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        early.process.kill()
+    if early.tmpdir is not None:
+        shutil.rmtree(early.tmpdir, ignore_errors=True)
+
+
+def _hook() -> None:
+    from jsii._kernel.providers import process
+
+    provider: Any = process
+    original = provider._NodeProcess.start
+
+    def start(self: Any) -> None:
+        global _early
+        early, _early = _early, None
+        provider._NodeProcess.start = original  # once
+        if early is None:
+            original(self)
+            return
+        _adopt(provider, self, early)
+
+    provider._NodeProcess.start = start
+
+
+def _adopt(provider: Any, node: Any, early: _Early) -> None:
+    """jsii's ``_NodeProcess.start`` with the process already launched."""
+    global adopted_pid
+    import threading
+
+    atexit.unregister(_abandon)
+    node._process = early.process
+    adopted_pid = early.process.pid
+    if early.tmpdir is not None:
+        node._ctx_stack.callback(shutil.rmtree, early.tmpdir, True)
+    node.sink_thread = threading.Thread(name="process.stderr_sink", target=provider.stderr_sink,
+                                        args=(early.process.stderr,), daemon=True)
+    node.sink_thread.start()
+    atexit.register(node.stop)
+    node.handshake()
+    failed = None
+    for _ in range(early.loads):
+        answer = node._next_message()  # {"ok": {"assembly": ..., "types": ...}}
+        if failed is None and "error" in answer:
+            failed = answer
+    if failed is not None:  # what jsii's own load of that assembly would raise
+        from jsii.errors import JavaScriptError, JSIIError
+
+        raise JSIIError(failed["error"]) from JavaScriptError(failed.get("stack"))  # type: ignore[no-untyped-call]
+
+
+def _meanwhile() -> None:
+    """What Python can do while the kernel starts: import what needs no kernel (jsii's Python
+    runtime is imported by :func:`_hook`), the package's modules that do not import cdk8s, and
+    ``typeguard``, which jsii imports at its first type check (every cdk8s app pays it)."""
+    import importlib
+
+    for module in ("yaml", f"{__package__}.errors", f"{__package__}.apiserver", f"{__package__}.images",
+                   f"{__package__}.naming", f"{__package__}.instance_config"):
+        importlib.import_module(module)
+    if __debug__:  # jsii checks types only then
+        from jsii import _type_checking
+
+        resolve = getattr(_type_checking, "_resolve_check", None)
+        if resolve is not None:
+            resolve()
+
+
+start()
+if _early is not None:
+    _meanwhile()

@@ -1,0 +1,150 @@
+"""The early jsii kernel (``constructs_lib._kernel_start``): jsii adopts the Node process the library
+started, the output is the same without it, and nothing is left behind (processes, files)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lib import _kernel_start
+
+from .conftest import ROOT
+
+ENV = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "DAGSTER_PG_PASSWORD": "a",
+       "DAGSTER_RABBITMQ_PASSWORD": "b", "DAGSTER_REDIS_PASSWORD": "c"}
+ENV.pop(_kernel_start.SWITCH, None)
+
+
+def python(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line, returned."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env or ENV, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "!!" not in result.stderr, "the Node banner stays quiet"
+    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer
+
+
+KERNEL = """
+import json, os, jsii
+from constructs_lib import _kernel_start
+process = jsii.kernel.provider._process._process
+print(json.dumps({"adopted": _kernel_start.adopted_pid, "kernel": process.pid, "args": process.args}))
+"""
+
+
+def test_jsii_adopts_the_kernel_the_library_started() -> None:
+    facts = python("import constructs_lib\n" + KERNEL)
+    assert facts["adopted"] == facts["kernel"]
+    assert facts["args"][:2] == ["node", "--max-old-space-size=4069"]  # as jsii launches it
+
+
+@pytest.mark.parametrize("first, env", [("import cdk8s; import constructs_lib", {}),
+                                        ("import constructs_lib", {_kernel_start.SWITCH: "0"})])
+def test_jsii_starts_its_own_kernel_when_cdk8s_came_first_or_when_switched_off(first: str,
+                                                                                env: dict[str, str]) -> None:
+    facts = python(first + "\n" + KERNEL, {**ENV, **env})
+    assert facts["adopted"] is None and facts["kernel"]
+
+
+def test_the_output_is_the_same_with_and_without_the_early_kernel(tmp_path: Path) -> None:
+    for name, env in (("early", ENV), ("off", {**ENV, _kernel_start.SWITCH: "0"})):
+        result = subprocess.run([sys.executable, "main.py", "--all-variants", "--outdir", str(tmp_path / name)],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+        assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in (tmp_path / "early").glob("*.k8s.yaml"))
+    assert len(files) > 1
+    for name in files:
+        assert (tmp_path / "early" / name).read_bytes() == (tmp_path / "off" / name).read_bytes(), name
+
+
+def test_the_load_requests_are_the_ones_the_generated_modules_send() -> None:
+    import importlib
+
+    for module in (importlib.import_module("constructs._jsii"), importlib.import_module("cdk8s._jsii")):
+        assembly = module.__jsii_assembly__
+        request = _kernel_start._load_request(assembly.module)
+        assert request is not None
+        sent = json.loads(request)
+        assert (sent["api"], sent["name"], sent["version"]) == ("load", assembly.name, assembly.version)
+        assert Path(sent["tarball"]) == Path(str(module.__file__)).parent / assembly.filename
+
+
+def test_nothing_is_left_behind_at_exit() -> None:
+    facts = python("import constructs_lib, json, jsii, os\n"
+                   "print(json.dumps({'pid': jsii.kernel.provider._process._process.pid,"
+                   " 'args': jsii.kernel.provider._process._process.args}))")
+    runtime = Path(facts["args"][-1])
+    assert runtime.name == "jsii-runtime.js" and not runtime.parent.parent.exists(), "the runtime's copy is removed"
+    assert not Path(f"/proc/{facts['pid']}").exists() or "zombie" in Path(f"/proc/{facts['pid']}/status").read_text()
+
+
+def test_a_kernel_never_adopted_is_ended_at_exit() -> None:
+    """The package's import fails after the kernel started (jsii never asks for it)."""
+    code = """
+import importlib.abc, json, sys
+class Broken(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "constructs_lib._release":
+            raise ImportError("broken on purpose")
+sys.meta_path.insert(0, Broken())
+try:
+    import constructs_lib
+except ImportError:
+    pass
+early = sys.modules["constructs_lib._kernel_start"]._early
+print(json.dumps({"pid": early.process.pid, "tmpdir": early.tmpdir}))
+"""
+    facts = python(code)
+    assert not Path(facts["tmpdir"]).exists()
+    status = Path(f"/proc/{facts['pid']}/status")
+    assert not status.exists() or "zombie" in status.read_text()
+
+
+class _Node:
+    """A stand-in for jsii's ``_NodeProcess`` whose kernel answered the early loads with ``answers``."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        import contextlib
+
+        self.answers = answers
+        self._ctx_stack = contextlib.ExitStack()
+        self.shook_hands = False
+
+    def handshake(self) -> None:
+        self.shook_hands = True
+
+    def _next_message(self) -> dict[str, Any]:
+        return self.answers.pop(0)
+
+    def stop(self) -> None:
+        pass
+
+
+class _Process:
+    pid = 0
+    stderr = io.BytesIO(b"")
+
+
+def test_a_failed_early_load_raises_what_jsii_raises() -> None:
+    import atexit
+
+    from jsii._kernel.providers import process as provider
+    from jsii.errors import JSIIError
+
+    node = _Node([{"ok": {"assembly": "constructs", "types": 1}}, {"error": "Error for package tarball x: boom",
+                                                                   "name": "@jsii/kernel.Fault", "stack": "at x"}])
+    early = _kernel_start._Early(_Process(), None, 2)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(JSIIError, match="boom"):
+            _kernel_start._adopt(provider, node, early)
+    finally:
+        atexit.unregister(node.stop)
+    assert node.shook_hands and not node.answers
