@@ -10,7 +10,8 @@ Rows (each pair interleaved, medians reported):
 - scaling: 1/10/50/200 code locations and 1/10/50 Celery queues, both sides (time, objects,
   time per added object), and 200 locations + 50 queues;
 - memory: peak of the Python process and of its Node children (the jsii kernel) in one cold
-  build, and both after 150 warm builds against after 10.
+  build, and both after 150 warm builds against after 10 (the target) and 50, and after 300
+  against after 150 (whether it levels off).
 
 Prints a markdown table and writes ``bench/RESULTS.md`` (``--quick``: a few iterations and small
 sizes, proving the bench works, written to a temporary file unless ``--out`` is given; CI runs it,
@@ -61,12 +62,14 @@ class Settings:
     memory_builds: int
     memory_baseline: int
     memory_checkpoints: tuple[int, ...]
+    memory_target: int  # growth from memory_baseline (and the first checkpoint) to this build is the target's
 
 
 FULL = Settings(cold_pairs=7, warm_rounds=25, scale_rounds=5, locations=(1, 10, 50, 200), queues=(1, 10, 50),
-                big=(200, 50), memory_builds=150, memory_baseline=10, memory_checkpoints=(50, 100))
+                big=(200, 50), memory_builds=300, memory_baseline=10, memory_checkpoints=(50, 100, 150),
+                memory_target=150)
 QUICK = Settings(cold_pairs=1, warm_rounds=2, scale_rounds=1, locations=(1, 2), queues=(1, 2), big=(2, 2),
-                 memory_builds=3, memory_baseline=1, memory_checkpoints=(2,))
+                 memory_builds=3, memory_baseline=1, memory_checkpoints=(2,), memory_target=2)
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -277,11 +280,15 @@ def run(s: Settings, work: Path) -> tuple[list[Row], list[list[str]], list[Row],
         memory_rows.append(Row(f"resident after {build} warm builds (Python + Node)",
                                f"{totals['ours'][build]:.0f} MiB ({m['python_rss']:.0f} + {m['node_rss']:.0f})",
                                f"{totals['helm'][build]:.0f} MiB", ""))
-    for start in sorted({s.memory_baseline, *s.memory_checkpoints})[:2]:
+    growths = [(start, s.memory_target) for start in sorted({s.memory_baseline, *s.memory_checkpoints})[:2]
+               if start < s.memory_target]
+    if s.memory_builds > s.memory_target:
+        growths.append((s.memory_target, s.memory_builds))
+    for start, end in growths:
         memory_rows.append(Row(
-            f"growth from build {start} to build {s.memory_builds}",
-            f"{(totals['ours'][s.memory_builds] / totals['ours'][start] - 1) * 100:+.1f} %",
-            f"{(totals['helm'][s.memory_builds] / totals['helm'][start] - 1) * 100:+.1f} %", ""))
+            f"growth from build {start} to build {end}",
+            f"{(totals['ours'][end] / totals['ours'][start] - 1) * 100:+.1f} %",
+            f"{(totals['helm'][end] / totals['helm'][start] - 1) * 100:+.1f} %", ""))
     return rows, scale, memory_rows, facts
 
 
@@ -314,6 +321,21 @@ first); creating the objects' jsii peers costs the rest. Node's start (about 0.3
 cold run, the bare cdk8s app's too. Helm renders Go templates to text in one process. The
 Python side (values, translation, the constructs with their API-server checks, rendering)
 is linear in the objects (see the scaling table), a few tenths of a millisecond per object."""
+
+
+#: What ``python -m bench.memory_live`` shows grows over many warm builds (the rows above are resident memory).
+MEMORY_NOTE = """\
+The rows above are resident memory, not what the processes keep alive. `python -m bench.memory_live`
+(300 warm builds of the same system; inside the jsii kernel a full GC every 250 ms) shows what grows:
+after every released build the kernel's object table and Python's jsii reference map are empty (0
+objects), and the kernel's live heap after a full GC stays at 8-9 MiB from build 1 to build 300.
+What grows is the heap V8 keeps for that live heap: its young generation grows from 8 to 32 MiB
+(two semi-spaces of 16 MiB, V8's maximum) within the first ~50 builds, and between full collections
+its old generation holds garbage up to an allocation limit V8 sets as a multiple of the live heap.
+That is V8 sizing its heap to the allocation rate, not a leak. Capping the young generation
+(`--max-semi-space-size` 1-8 MiB for the kernel) made warm builds up to 20 % slower and still grew
+(+23-24 % from build 10 to 150: more garbage promoted to the old generation), so the library keeps
+V8's defaults."""
 
 
 def fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
@@ -376,6 +398,7 @@ def report(s: Settings, quick: bool) -> str:
         table(["input", "ours", "objects", "Helm", "objects", "ratio"], scale),
         "### Memory",
         table(["what", "ours", "Helm"], [[r.what, r.ours, r.reference] for r in memory_rows]),
+        MEMORY_NOTE,
         f"### Where the time goes (warm, {s.big[0]} code locations + {s.big[1]} queues)",
         f"Medians of {len(facts['phases'])} builds; {round_trips} round trips to the jsii kernel per build. "
         "CPU times are this process's and its Node children's (the jsii kernel).",
