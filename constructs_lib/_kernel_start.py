@@ -10,9 +10,13 @@ process jsii would launch (same runtime files, arguments and environment; ``JSII
 ``JSII_RUNTIME`` honoured) and writes it the two ``load`` requests ``import cdk8s`` sends, then
 returns at once: Node starts and loads on one core while Python imports on the other. jsii
 adopts that process when it first needs its kernel (its ``_NodeProcess.start``, hooked here),
-reads the answers of the two loads (an error is raised as jsii's own ``load`` raises it), and
-sends its own ``load`` requests, which the kernel answers at once (an assembly it has loaded is
-not loaded again).
+and its ``load`` of those two assemblies (``import cdk8s``) returns at once, as the kernel is
+already loading them (``ProcessProvider.load``, hooked for those two requests only). Nothing
+is read from the kernel until something is first written to it: before that first write (a
+create, an invoke, another assembly's load, the exit), the kernel's greeting and the two
+loads' answers are read and checked, and a failed load raises what jsii's own ``load`` raises.
+So Python waits for Node's start only when it first needs the kernel (``cdk8s.App()``), not
+at ``import cdk8s``.
 
 Nothing is changed when jsii is already imported (the user imported ``cdk8s`` first: the
 kernel may be running), when the installed jsii is not the one this was written against, or
@@ -32,8 +36,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import _quiet  # noqa: F401  (the banner's variables are part of the kernel's environment)
 
@@ -46,9 +51,11 @@ _ASSEMBLIES = ("constructs", "cdk8s")
 
 
 class _Early:
-    """A Node process started before jsii, and what jsii must read from it first."""
+    """A Node process started before jsii, and the ``load`` requests written to it
+    (``(name, version, tarball)``: their answers are not read yet)."""
 
-    def __init__(self, process: subprocess.Popen[bytes], tmpdir: str | None, loads: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], tmpdir: str | None,
+                 loads: list[tuple[str, str, str]]) -> None:
         self.process = process
         self.tmpdir = tmpdir
         self.loads = loads
@@ -76,8 +83,9 @@ def _jsii_version(jsii_dir: Path) -> str | None:
     return version if isinstance(version, str) else None
 
 
-def _load_request(package: str) -> bytes | None:
-    """The ``load`` request the generated ``<package>._jsii`` module makes jsii send."""
+def _load_request(package: str) -> tuple[str, str, str] | None:
+    """The ``load`` request (name, version, tarball) the generated ``<package>._jsii`` module
+    makes jsii send."""
     folder = _package_dir(package)
     if folder is None:
         return None
@@ -94,7 +102,7 @@ def _load_request(package: str) -> bytes | None:
     tarball = folder / "_jsii" / filename
     if not tarball.is_file():
         return None
-    return json.dumps({"name": name, "version": version, "tarball": str(tarball), "api": "load"}).encode() + b"\n"
+    return name, version, str(tarball)
 
 
 def _runtime(jsii_dir: Path) -> tuple[str, str | None] | None:
@@ -127,9 +135,12 @@ def start() -> None:
     jsii_dir = _package_dir("jsii")
     if jsii_dir is None or not (_jsii_version(jsii_dir) or "").startswith(_JSII_VERSIONS):
         return
-    loads = [_load_request(package) for package in _ASSEMBLIES]
+    found = [_load_request(package) for package in _ASSEMBLIES]
+    loads = [load for load in found if load is not None]
+    if len(loads) < len(found):
+        return
     runtime = _runtime(jsii_dir)
-    if runtime is None or any(load is None for load in loads):
+    if runtime is None:
         return
     entry, tmpdir = runtime
     env = {**os.environ, "JSII_AGENT": f"Python/{platform.python_version()}"}
@@ -137,13 +148,15 @@ def start() -> None:
         process = subprocess.Popen([os.environ.get("JSII_NODE", "node"), "--max-old-space-size=4069", entry],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         assert process.stdin is not None
-        process.stdin.write(b"".join(load for load in loads if load is not None))
+        process.stdin.write(b"".join(json.dumps({"name": name, "version": version, "tarball": tarball,
+                                                  "api": "load"}).encode() + b"\n"
+                                     for name, version, tarball in loads))
         process.stdin.flush()
     except OSError:  # no node: jsii's own start reports it
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
         return
-    _early = _Early(process, tmpdir, len(loads))
+    _early = _Early(process, tmpdir, loads)
     atexit.register(_abandon)
     _hook()
 
@@ -169,21 +182,54 @@ def _hook() -> None:
 
     provider: Any = process
     original = provider._NodeProcess.start
+    original_load = provider.ProcessProvider.load
+    assert _early is not None
+    unanswered = set(_early.loads)
 
     def start(self: Any) -> None:
         global _early
         early, _early = _early, None
         provider._NodeProcess.start = original  # once
         if early is None:
+            unanswered.clear()
             original(self)
             return
         _adopt(provider, self, early)
 
+    def load(self: Any, request: Any) -> Any:
+        node = self._process  # jsii's kernel: started (adopted) at the first request
+        key = (request.name, request.version, request.tarball)
+        if key not in unanswered or node._process.pid != adopted_pid:
+            return original_load(self, request)
+        unanswered.discard(key)  # written already; its answer is read before the next write
+        if not unanswered:
+            provider.ProcessProvider.load = original_load
+        return None  # jsii's Kernel.load discards the answer
+
     provider._NodeProcess.start = start
+    provider.ProcessProvider.load = load
+
+
+class _Answers:
+    """The kernel's stdin, until the first write: which first reads the answers not read yet."""
+
+    def __init__(self, stdin: IO[bytes], read: Callable[[], None]) -> None:
+        self._stdin = stdin
+        self._read: Callable[[], None] | None = read
+
+    def write(self, data: bytes) -> int:
+        if self._read is not None:
+            read, self._read = self._read, None
+            read()
+        return self._stdin.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stdin, name)
 
 
 def _adopt(provider: Any, node: Any, early: _Early) -> None:
-    """jsii's ``_NodeProcess.start`` with the process already launched."""
+    """jsii's ``_NodeProcess.start`` with the process already launched, its greeting and the early
+    loads' answers left to be read before the first write."""
     global adopted_pid
     import threading
 
@@ -196,16 +242,21 @@ def _adopt(provider: Any, node: Any, early: _Early) -> None:
                                         args=(early.process.stderr,), daemon=True)
     node.sink_thread.start()
     atexit.register(node.stop)
-    node.handshake()
-    failed = None
-    for _ in range(early.loads):
-        answer = node._next_message()  # {"ok": {"assembly": ..., "types": ...}}
-        if failed is None and "error" in answer:
-            failed = answer
-    if failed is not None:  # what jsii's own load of that assembly would raise
-        from jsii.errors import JavaScriptError, JSIIError
 
-        raise JSIIError(failed["error"]) from JavaScriptError(failed.get("stack"))  # type: ignore[no-untyped-call]
+    def read() -> None:
+        node.handshake()
+        failed = None
+        for _ in early.loads:
+            answer = node._next_message()  # {"ok": {"assembly": ..., "types": ...}}
+            if failed is None and "error" in answer:
+                failed = answer
+        if failed is not None:  # what jsii's own load of that assembly raises
+            from jsii.errors import JavaScriptError, JSIIError
+
+            raise JSIIError(failed["error"]) from JavaScriptError(failed.get("stack"))  # type: ignore[no-untyped-call]
+
+    assert early.process.stdin is not None
+    early.process.stdin = _Answers(early.process.stdin, read)  # type: ignore[assignment]
 
 
 def _meanwhile() -> None:

@@ -72,9 +72,9 @@ def test_the_load_requests_are_the_ones_the_generated_modules_send() -> None:
         assembly = module.__jsii_assembly__
         request = _kernel_start._load_request(assembly.module)
         assert request is not None
-        sent = json.loads(request)
-        assert (sent["api"], sent["name"], sent["version"]) == ("load", assembly.name, assembly.version)
-        assert Path(sent["tarball"]) == Path(str(module.__file__)).parent / assembly.filename
+        name, version, tarball = request
+        assert (name, version) == (assembly.name, assembly.version)
+        assert Path(tarball) == Path(str(module.__file__)).parent / assembly.filename
 
 
 def test_nothing_is_left_behind_at_exit() -> None:
@@ -130,10 +130,13 @@ class _Node:
 
 class _Process:
     pid = 0
-    stderr = io.BytesIO(b"")
+
+    def __init__(self) -> None:
+        self.stdin: Any = io.BytesIO()
+        self.stderr = io.BytesIO(b"")
 
 
-def test_a_failed_early_load_raises_what_jsii_raises() -> None:
+def test_the_early_answers_are_read_before_the_first_write_and_a_failed_load_raises_what_jsii_raises() -> None:
     import atexit
 
     from jsii._kernel.providers import process as provider
@@ -141,10 +144,17 @@ def test_a_failed_early_load_raises_what_jsii_raises() -> None:
 
     node = _Node([{"ok": {"assembly": "constructs", "types": 1}}, {"error": "Error for package tarball x: boom",
                                                                    "name": "@jsii/kernel.Fault", "stack": "at x"}])
-    early = _kernel_start._Early(_Process(), None, 2)  # type: ignore[arg-type]
+    process = _Process()
+    raw = process.stdin
+    early = _kernel_start._Early(process, None, [("constructs", "1", "a.tgz"),  # type: ignore[arg-type]
+                                                 ("cdk8s", "2", "b.tgz")])
     try:
+        _kernel_start._adopt(provider, node, early)
+        assert not node.shook_hands and len(node.answers) == 2, "nothing read at adoption"
         with pytest.raises(JSIIError, match="boom"):
-            _kernel_start._adopt(provider, node, early)
+            process.stdin.write(b"{}\n")
+        assert node.shook_hands and not node.answers
+        process.stdin.write(b'{"api": "stats"}\n')  # read once: later writes go straight through
+        assert raw.getvalue() == b'{"api": "stats"}\n'
     finally:
         atexit.unregister(node.stop)
-    assert node.shook_hands and not node.answers
