@@ -2,8 +2,8 @@
 
 Every cdk8s app starts a Node process (jsii's kernel) at its first ``import cdk8s``, then loads
 the ``constructs`` and ``cdk8s`` assemblies into it; Python waits for each step (about 0.3 s of
-Node work on the 2-core machine), then imports its own modules (jsii's Python runtime, ours,
-``typeguard`` at the first type check), one after the other.
+Node work on the 2-core machine), having imported jsii's Python runtime before, and imports its
+own modules (``cdk8s``'s, ours, ``typeguard`` at the first type check) after, one after the other.
 
 Imported first by the package (after :mod:`._quiet`), :func:`start` launches the same Node
 process jsii would launch (same runtime files, arguments and environment; ``JSII_NODE`` and
@@ -259,23 +259,4 @@ def _adopt(provider: Any, node: Any, early: _Early) -> None:
     early.process.stdin = _Answers(early.process.stdin, read)  # type: ignore[assignment]
 
 
-def _meanwhile() -> None:
-    """What Python can do while the kernel starts: import what needs no kernel (jsii's Python
-    runtime is imported by :func:`_hook`), the package's modules that do not import cdk8s, and
-    ``typeguard``, which jsii imports at its first type check (every cdk8s app pays it)."""
-    import importlib
-
-    for module in ("yaml", f"{__package__}.errors", f"{__package__}.apiserver", f"{__package__}.images",
-                   f"{__package__}.naming", f"{__package__}.instance_config"):
-        importlib.import_module(module)
-    if __debug__:  # jsii checks types only then
-        from jsii import _type_checking
-
-        resolve = getattr(_type_checking, "_resolve_check", None)
-        if resolve is not None:
-            resolve()
-
-
 start()
-if _early is not None:
-    _meanwhile()
