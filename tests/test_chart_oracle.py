@@ -62,6 +62,8 @@ PROFILE_FIELDS = ("podSecurityContext|automountServiceAccountToken|volumes|main.
                   "sidecar[*].resources|main.livenessProbe|main.readinessProbe")
 RUN_NAMESPACE = ("without jobNamespace, runs of the K8sRunLauncher go to the namespace the pods run in (downward API), "
                  "also after kubectl apply -n or a kustomize namespace overlay, not to a literal one (README)")
+#: The pods that load the workspace (the read-only webserver too, when it is enabled).
+WORKSPACE_READERS = "*-dagster-webserver|*-dagster-webserver-read-only|*-daemon"
 DEVIATIONS: dict[tuple[str, ...], str] = {
     # -- the chart's own defects, not repeated --
     ("ConfigMap", "*-flower-env", "exists"): "the chart renders Flower's env ConfigMap even without Flower",
@@ -79,9 +81,9 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("ConfigMap", "*-workspace-yaml", "exists", "26-*"):
         "with dagster-user-deployments.enabled=false the chart drops the workspace even when "
         "dagsterWebserver.workspace lists servers; the library loads the listed servers",
-    ("Deployment", "*-dagster-webserver|*-daemon", "main.command", "26-*"): "the workspace listed (see workspace-yaml)",
-    ("Deployment", "*-dagster-webserver|*-daemon", "main.mounts", "26-*"): "the workspace listed (see workspace-yaml)",
-    ("Deployment", "*-dagster-webserver|*-daemon", "volumes", "26-*"): "the workspace listed (see workspace-yaml)",
+    ("Deployment", WORKSPACE_READERS, "main.command", "26-*"): "the workspace listed (see workspace-yaml)",
+    ("Deployment", WORKSPACE_READERS, "main.mounts", "26-*"): "the workspace listed (see workspace-yaml)",
+    ("Deployment", WORKSPACE_READERS, "volumes", "26-*"): "the workspace listed (see workspace-yaml)",
     ("Deployment", CODE_LOCATION,
      "serviceAccountName|main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.service_account_name", "29-*"):
         "the code locations' own ServiceAccount (see below)",
