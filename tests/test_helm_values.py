@@ -285,6 +285,28 @@ def test_postgresql_image_serves_the_database_and_the_wait_for_it() -> None:
     assert database["image"] == wait["image"] == "registry.example.com/postgres:16.4"
 
 
+def test_the_migrate_job_repeats_the_webservers_pod_settings_as_the_chart_does() -> None:
+    """templates/job-instance-migrate.yaml: the webserver's annotations, envConfigMaps/envSecrets,
+    volumes and mounts, resources, nodeSelector, affinity, tolerations, security contexts; not
+    its labels (the system's) nor its probes."""
+    values = yaml.safe_load((ROOT / "tests" / "values_matrix" / "03-webserver-pod.yaml").read_text())
+    objects = synth_config(config(values))
+    [job] = [o for o in objects if o["kind"] == "Job"]
+    web = values["dagsterWebserver"]
+    spec, main = pod_spec(job), container(job)
+    assert job["metadata"]["annotations"] == job["spec"]["template"]["metadata"]["annotations"] == web["annotations"]
+    assert (spec["nodeSelector"], spec["affinity"], spec["tolerations"]) == (
+        web["nodeSelector"], web["affinity"], web["tolerations"])
+    assert {"configMapRef": {"name": "webserver-extra-env"}} in main["envFrom"]
+    assert {"secretRef": {"name": "webserver-extra-secret"}} in main["envFrom"]
+    assert {"name": "extra", "mountPath": "/opt/extra", "readOnly": True} in main["volumeMounts"]
+    assert {"name": "extra", "configMap": {"name": "webserver-files"}} in spec["volumes"]
+    assert main["resources"]["requests"] == web["resources"]["requests"]
+    assert spec["securityContext"]["runAsUser"] == 1001 and spec["securityContext"]["fsGroup"] == 1001
+    assert "tier" not in job["spec"]["template"]["metadata"]["labels"]
+    assert "readinessProbe" not in main and "livenessProbe" not in main
+
+
 def test_custom_pieces_and_disabled_coordinator() -> None:
     c = config(
         with_sets(

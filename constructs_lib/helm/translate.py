@@ -519,6 +519,21 @@ def from_helm_values(values: Mapping[str, Any], *, release: str = "dagster", nam
         raise reworded from None
 
 
+def _migrate_settings(webserver: WebserverSettings) -> MigrateSettings:
+    """The chart's migrate Job: the webserver's image and the webserver pod settings its template
+    repeats (annotations on the Job and its pod, security contexts, envConfigMaps/envSecrets,
+    volumes and mounts, resources, nodeSelector, affinity, tolerations); not its labels, env
+    list, probes or scheduler (``templates/job-instance-migrate.yaml``)."""
+    w = webserver.options
+    return MigrateSettings(image=webserver.image, options=WorkloadOptions(
+        resources=w.resources, init_container_resources=w.init_container_resources,
+        node_selector=w.node_selector, affinity=w.affinity, tolerations=w.tolerations,
+        pod_security_context=w.pod_security_context, security_context=w.security_context,
+        annotations=w.annotations, workload_annotations=w.annotations,
+        env_config_maps=w.env_config_maps, env_secrets=w.env_secrets,
+        volumes=w.volumes, volume_mounts=w.volume_mounts, security_profile=w.security_profile))
+
+
 def _names(path: str, refs: Sequence[Any]) -> list[str]:
     names = []
     for i, ref in enumerate(refs):
@@ -739,7 +754,7 @@ class _Translator:
                               service_account_name=service_account,
                               service_account_annotations=m.service_account.annotations),
             ingress=self._ingress(flower_deployed=flower is not None),
-            migrate=MigrateSettings(image=webserver.image) if m.migrate.enabled else None,
+            migrate=_migrate_settings(webserver) if m.migrate.enabled else None,
             # As in the chart, the wait-for-database init containers use postgresql.image.
             db_wait_image=self._postgres_image(),
             security_profile=m.security_profile,
