@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import cdk8s
 import jsii
 from constructs import Construct, IValidation
 
-from . import _transport
+from . import _native, _transport
 from .apiserver import check_object
 from .errors import ConfigError
 
@@ -248,13 +249,21 @@ def builds_chart(init: _Init) -> _Init:
     return wrapper  # type: ignore[return-value]
 
 
-class RenderedChart(cdk8s.Chart):
+if TYPE_CHECKING:
+    _ChartBase = cdk8s.Chart
+else:
+    _ChartBase = _native.CHART_BASE  # cdk8s.Chart, or the native assembly's RenderedChart
+
+
+class RenderedChart(_ChartBase):
     """A ``cdk8s.Chart`` that renders its :class:`Manifest` objects in one go when ``App.synth()``
     (or ``synth_yaml()``) synthesizes it, instead of one callback per object.
 
     The order is cdk8s's own (``DependencyGraph(chart.node).topology()``), other ``ApiObject`` objects
     render themselves, and anything unusual (a chart nested inside, or a synthesis that did not
     first validate the app: ``Testing.synth``, ``chart.to_json()``) takes cdk8s's own path.
+    The documents cross to Node as one JSON text (``_native``: Node's ``toJson`` asks
+    :meth:`render_json`), or, without the native assembly, as one callback result of ``to_json``.
     """
 
     def __init__(self, scope: Construct, id: str, **props: Any) -> None:
@@ -264,10 +273,19 @@ class RenderedChart(cdk8s.Chart):
         self._dagster_cdk8s_validated = False
         self.node.add_validation(_SynthesisStarts(self))
 
-    def to_json(self) -> Any:
-        """The chart's objects as Kubernetes JSON, in cdk8s's order (as ``Chart.to_json``)."""
+    def render_json(self) -> str:
+        """The chart's objects as one JSON text, in cdk8s's order; "" for cdk8s's own path."""
+        objects = self._render()
+        return "" if objects is None else json.dumps(objects, separators=(",", ":"), allow_nan=False)
+
+    def cdk8s_rendered(self) -> None:
+        """cdk8s's own ``Chart.toJson`` rendered the chart (its validation was not App.synth's pass)."""
+        self._dagster_cdk8s_validated = False
+
+    def _render(self) -> list[Any] | None:
+        """The chart's objects as Kubernetes JSON (as ``Chart.to_json``), or None for cdk8s's own path."""
         if not self._dagster_cdk8s_validated:
-            return self._cdk8s_to_json()
+            return None
         # App.synth()/synth_yaml() validated the app and resolved dependencies just before this.
         self._dagster_cdk8s_validated = False
         meta = chart_meta(self)
@@ -276,17 +294,26 @@ class RenderedChart(cdk8s.Chart):
             if isinstance(construct, cdk8s.Chart):
                 if construct is self:
                     continue
-                return self._cdk8s_to_json()  # a nested chart: cdk8s decides which object is whose
+                return None  # a nested chart: cdk8s decides which object is whose
             if isinstance(construct, Manifest) and construct.rendered_in_python:
                 out.append(construct.render(meta))
             elif isinstance(construct, cdk8s.ApiObject):
                 out.append(construct.to_json())
-        return _transport.result(out)  # the kernel asked (App.synth): crosses in one json.dumps
+        return out
 
-    def _cdk8s_to_json(self) -> Any:
-        result = super().to_json()
+
+def _python_to_json(self: RenderedChart) -> Any:
+    """``Chart.to_json`` without the native assembly: the objects cross as one callback result."""
+    objects = self._render()
+    if objects is None:
+        result = cdk8s.Chart.to_json(self)
         self._dagster_cdk8s_validated = False  # that synthesis validated too: not App.synth's pass
         return result
+    return _transport.result(objects)  # the kernel asked (App.synth): crosses in one json.dumps
+
+
+if not _native.LOADED:
+    RenderedChart.to_json = _python_to_json  # type: ignore[method-assign,assignment]
 
 
 @jsii.implements(IValidation)
