@@ -82,20 +82,36 @@ function makeEmitter(YAML) {
     return `|${chomp}\n${indent}${body.replace(/\n+/g, `$&${indent}`)}${end.replace("\n", "")}`;
   }
 
+  // What a single-line string (a key or a value) is written as: the same strings recur in every
+  // document (keys, names, images), so each is worked out once (the cache is bounded).
+  const written = new Map();
+
   function string(s, indent) {
-    if (CONTROL.test(s) || s.length > 1000 && indent === null) {
-      throw new Unsure();
-    }
     if (s.includes("\n")) {
-      if (indent === null) {
-        throw new Unsure(); // a key
+      if (indent === null || CONTROL.test(s)) {
+        throw new Unsure(); // a multi-line key, or a control character (double quotes)
       }
       return block(s, indent);
     }
-    if (DOCUMENT_MARKER.test(s) || s === "<<") {
-      throw new Unsure(); // "<<": yaml writes its merge key
+    if (indent === null && s.length > 1000) {
+      throw new Unsure(); // yaml writes a key this long as an explicit key ("? ...")
     }
-    return NOT_PLAIN.test(s) || readsAsOther(s) ? quoted(s) : s;
+    let out = written.get(s);
+    if (out === undefined) {
+      if (CONTROL.test(s) || DOCUMENT_MARKER.test(s) || s === "<<") {
+        out = null; // "<<": yaml writes its merge key
+      } else {
+        out = NOT_PLAIN.test(s) || readsAsOther(s) ? quoted(s) : s;
+      }
+      if (written.size >= 50000) {
+        written.clear();
+      }
+      written.set(s, out);
+    }
+    if (out === null) {
+      throw new Unsure();
+    }
+    return out;
   }
 
   function scalar(v, indent) {
