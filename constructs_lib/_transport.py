@@ -11,6 +11,10 @@ Two things here cut that:
   any kind (one write; the answers are read and checked together). The kernel sees exactly the
   requests, in exactly the order, it would have seen one by one; only the waiting is gone. A
   DagsterChart of 200 code locations and 50 queues took about 1,400 round trips, now a dozen.
+  A long queue is written in pieces, each *ahead*: the kernel creates one piece's objects
+  while Python builds the next (two processes, two cores), and the piece's answers are read
+  and checked before anything else is written (so an error still surfaces in the chart's
+  constructor).
 * :class:`Wired` is a callback result as JSON text: the objects of a whole chart cross
   ``App.synth``'s callback in one ``json.dumps`` instead of jsii's generic per-value conversion
   (``_make_reference_for_native``, then cattrs), which cost more than rendering the objects.
@@ -176,7 +180,7 @@ def _enqueue(obj: Any, fixed: dict[str, Any], args: list[Any]) -> Any:
     _reference_map.register_reference(obj)
     _queue.append((obj, line, ref.ref))
     if len(_queue) >= _MAX_QUEUE:
-        flush()
+        _write_ahead()
     return ref
 
 
@@ -220,22 +224,54 @@ def _ohook(original: Any) -> Any:
 
 
 def flush() -> None:
-    """Send the queued creates (one write) and check their answers."""
-    if _queue:
+    """Send the queued creates (one write) and check their answers (and those written ahead)."""
+    if _queue or _sent:
         process = jsii.kernel.provider._process  # type: ignore[attr-defined]
-        _write_queue(process, flush=True)
+        _settle(process)
+        if _queue:
+            _write_queue(process, flush=True)
+            error = _read_queue(process)
+            if error is not None:
+                raise error
+
+
+def _write_ahead() -> None:
+    """Write the queue and go on without its answers: the kernel creates these objects while
+    Python builds the next ones (on another core). The answers are read before anything else
+    is written (:func:`_settle`): at most one write's answers wait in the pipe."""
+    process = jsii.kernel.provider._process  # type: ignore[attr-defined]
+    _settle(process)
+    _write_queue(process, flush=True)
+
+
+def _settle(process: Any) -> None:
+    """Read the answers of the write made ahead, if any; on an error the queue is void too."""
+    if _sent:
         error = _read_queue(process)
         if error is not None:
+            _forget(_queue)
+            del _queue[:]
             raise error
 
 
+def _forget(entries: list[tuple[Any, bytes, str]]) -> None:
+    """Objects whose predicted references are not theirs (a create before them failed)."""
+    for failed, _, failed_ref in entries:
+        if _reference_map._refs._refs.get(failed_ref) is failed:
+            del _reference_map._refs._refs[failed_ref]
+        failed.__dict__.pop("__jsii_ref__", None)
+
+
+#: Creates written to the kernel whose answers are not read yet.
 _sent: list[tuple[Any, bytes, str]] = []
 #: Queued creates sent at most together: their answers (about 50 bytes each) fit in a pipe's
-#: buffer, so the kernel never waits for Python to read while Python waits to write.
-_MAX_QUEUE = 512
+#: buffer, so the kernel never waits for Python to read while Python waits to write; small
+#: enough that the kernel works on one write while Python builds the next.
+_MAX_QUEUE = 128
 
 
 def _write_queue(process: Any, *, flush: bool) -> None:
+    assert not _sent, "the answers of the previous write are read first (_settle)"
     _sent[:] = _queue
     del _queue[:]
     assert process._process.stdin is not None
@@ -267,10 +303,7 @@ def _read_queue(process: Any) -> BaseException | None:
                 error = RuntimeError("jsii kernel made a callback while creating a queued object")
             else:
                 error = _error(process._serializer.structure(message, _process._ProcessResponse))
-            for failed, _, failed_ref in sent[i:]:
-                if _reference_map._refs._refs.get(failed_ref) is failed:
-                    del _reference_map._refs._refs[failed_ref]
-                failed.__dict__.pop("__jsii_ref__", None)
+            _forget(sent[i:])
             _next_id = None  # relearnt from the next synchronous create
     return error
 
@@ -289,6 +322,7 @@ def _send(original: Any) -> Any:
         if type(request) is _process._CompleteRequest and isinstance(request.complete.result, Wired):
             flush()
             return _send_wired(self, request, response_type)
+        _settle(self)  # answers of creates written ahead come before this request's
         if not _queue:
             return original(self, request, response_type)
         # The queue and this request in one write; the queue's answers come first.

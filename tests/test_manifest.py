@@ -239,3 +239,32 @@ def test_a_callback_result_crosses_as_one_json_text() -> None:
     reserved = [{"data": {"$jsii.byref": "not a reference"}}]  # a key the wire format reserves: wrapped
     assert json.loads(_transport.result(reserved).text) == [{"$jsii.map": {"data": {"$jsii.map": {
         "$jsii.byref": "not a reference"}}}}]
+
+
+def test_creates_are_written_ahead_and_their_answers_read_before_the_next_request(
+        queue_writes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel creates one write's objects while Python builds the next: their answers are read
+    before the next write or request, never mixed with another answer."""
+    monkeypatch.setattr(_transport, "_MAX_QUEUE", 3)
+    outstanding: list[int] = []
+
+    class Watching(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            for i in range(7):
+                manifest(self, f"m{i}", "ConfigMap", name=f"m{i}", body={"data": {"k": str(i)}})
+                outstanding.append(len(_transport._sent))
+            self.namespace_seen = self.node.id  # a synchronous request with a write outstanding
+
+    chart = Watching(cdk8s.Testing.app(), "c")
+    assert queue_writes == [3, 3, 1] and 3 in outstanding and not _transport._sent
+    assert [o["metadata"]["name"] for o in cdk8s.Testing.synth(chart)] == [f"m{i}" for i in range(7)]
+
+
+def test_an_error_in_a_write_made_ahead_surfaces_in_the_chart_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_transport, "_MAX_QUEUE", 2)
+    with pytest.raises(Exception, match="already a Construct with name 'a'"):
+        _Queued(cdk8s.Testing.app(), "c", ["a", "a", "b", "c", "d"])
+    assert not _transport._queue and not _transport._sent
+    assert [c.node.id for c in _Queued(cdk8s.Testing.app(), "c", ["a", "b", "c"]).node.children] == ["a", "b", "c"]
