@@ -310,17 +310,20 @@ def phase_table(builds: Sequence[dict[str, Any]]) -> tuple[list[list[str]], int]
 WHAT_IS_LEFT = """\
 What is left is work, not waiting: a build of 200 code locations + 50 queues makes about a dozen
 round trips to the jsii kernel (it made about 1,400: one per object; now the objects a
-DagsterChart makes are queued and written with the next request, see
-`constructs_lib/_transport.py`), and the objects' JSON crosses `App.synth()` in one
-`json.dumps`. The Node side's CPU time is cdk8s and jsii code we do not control, and it grows
-with the number of JSON values written (not with objects): in `App.synth()`, jsii's kernel
-deserializes the returned objects value by value (for each value it recomputes the value's
-type and formats an assertion message with `util.inspect`, about half of it), then cdk8s's
-`Yaml.save` runs the `yaml` package's `stringify` on each document (building a document tree
-first); creating the objects' jsii peers costs the rest. Node's start (about 0.3 s) is in every
-cold run, the bare cdk8s app's too. Helm renders Go templates to text in one process. The
-Python side (values, translation, the constructs with their API-server checks, rendering)
-is linear in the objects (see the scaling table), a few tenths of a millisecond per object."""
+DagsterChart makes are queued and written ahead, the kernel creating one batch while Python
+builds the next, see `constructs_lib/_transport.py`). In `App.synth()` a DagsterChart's
+documents cross to Node as one JSON string, which the library's own jsii assembly
+(`constructs_lib/_native.js`) parses and writes as YAML in one pass, byte for byte what
+cdk8s's `yaml` writer writes: jsii's kernel no longer reads the documents value by value (with
+a `util.inspect` per value) and the `yaml` package no longer builds a document tree of each
+(about 850 ms of Node CPU at 14:52 UTC, about 100 ms after). What the Node side still spends
+is per object, in code we do not control: creating each object's jsii peer (the kernel reads
+each create's arguments value by value and registers the object and its Python overrides),
+releasing it after the build, and cdk8s's own synthesis (validation, the dependency graph).
+Node's start (about 0.3 s) is in every cold run, the bare cdk8s app's too. Helm renders Go
+templates to text in one process. The Python side (values, translation, the constructs with
+their API-server checks, rendering) is now the larger part, linear in the objects (see the
+scaling table), a few tenths of a millisecond per object."""
 
 
 #: What ``python -m bench.memory_live`` shows grows over many warm builds (the rows above are resident memory).
