@@ -37,6 +37,8 @@ from .chart_oracle import (
     subchart_values_yaml,
 )
 from .conftest import Manifest, synth_config
+from .validation.crossref import launched_run_jobs
+from .validation.manifests import pod_spec
 
 CASES = {case.name: case for case in matrix_cases()}
 
@@ -131,7 +133,10 @@ DEVIATIONS: dict[tuple[str, ...], str] = {
     ("Deployment", CODE_LOCATION, "main.envFrom"): "the Celery Secret is referenced only when the system uses Celery",
     ("Deployment", CODE_LOCATION,
      "imagePullSecrets|main.env.DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT.k8s.image_pull_secrets", "28-*"):
-        "the top-level imagePullSecrets reach every pod, code locations included",
+        "the top-level imagePullSecrets reach every pod, code locations included (the chart gives them only "
+        "dagster-user-deployments.imagePullSecrets): a values file that lists its registry's Secret once pulls "
+        "private code-location images too, instead of ImagePullBackOff; launched runs get the same pull "
+        "secrets as the chart's (test_launched_runs_get_the_charts_pull_secrets)",
     ("Deployment", CODE_LOCATION, "main.imagePullPolicy", "23-*"):
         "an image without pullPolicy gets the chart's default for Dagster images (Always), not the cluster's",
     ("Deployment", CODE_LOCATION,
@@ -257,6 +262,21 @@ def test_two_matrix_files_layered_match_the_chart(first: str, second: str) -> No
     unexplained = [d for d in compare(rendered, objects, a.namespace)
                    if deviation(d, first) is None and deviation(d, second) is None]
     assert unexplained == [], f"{len(unexplained)} differences:\n" + "\n".join(map(str, unexplained))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_launched_runs_get_the_charts_pull_secrets(name: str) -> None:
+    """The run pods dagster-k8s would create (the testing kit's model: the launcher's config, each
+    location's container context merged over it) pull with the same Secrets as the chart's: the
+    deviation above gives the code-location pods the top-level list and changes nothing for runs."""
+    case = CASES[name]
+    chart = [r.obj for r in render_chart(case.values, release=case.release, namespace=case.namespace)]
+
+    def pull_secrets(objects: list[Manifest]) -> dict[str, set[str]]:
+        return {job["metadata"]["name"].removeprefix("run-of-"): {s["name"] for s in pod_spec(job)["imagePullSecrets"]}
+                for job in launched_run_jobs(objects)}
+
+    assert pull_secrets(ours(name)) == pull_secrets(chart)
 
 
 def test_the_matrix_is_large() -> None:
