@@ -9,9 +9,14 @@ Each smoke variant is the shipped variant plus what the scenarios exercise:
 * the QueuedRunCoordinator runs at most one run at a time (``max_concurrent_runs: 1``,
   dequeued every second) and run monitoring polls every 2 s with a 20 s start timeout;
 * under Celery there are two queues, ``dagster`` and ``high-priority``, the latter with
-  ``additionalCeleryArgs: [--concurrency, "2"]`` (``celery-redis`` ships it that way).
+  ``additionalCeleryArgs: [--concurrency, "2"]`` (``celery-redis`` ships it that way);
+* ``celery-redis`` takes its broker password from Secrets the user made, as GitOps users do
+  (``RedisSettings.existing_secret``, and ``celery_config_secret_name`` for the Celery URLs that
+  hold the password; values ``redis.existingSecret`` and ``generateCeleryConfigSecret: false``):
+  the library renders neither Secret, Redis starts with the password from the user's Secret, and
+  the webserver, daemon, workers, Flower and runs read the URLs from the user's other Secret.
 
-The Secret and ConfigMap are the user's (``kubectl apply``'d next to the release).
+The Secrets and the ConfigMap are the user's (``kubectl apply``'d next to the release).
 """
 
 from __future__ import annotations
@@ -21,15 +26,20 @@ import json
 import time
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
 from constructs_lib import (
+    BACKEND_URL_ENV,
+    BROKER_URL_ENV,
     CeleryQueue,
     CodeLocationSettings,
     DagsterSystemConfig,
     QueuedRunCoordinator,
+    RedisSettings,
     RunMonitoring,
+    SecretKeyRef,
     build_variant,
 )
 from constructs_lib.naming import Release
@@ -44,6 +54,10 @@ __all__ = ["RunOutcome", "launch_run", "smoke_config", "user_objects", "wait_for
 RELEASE = Release()
 LOCATION_SECRET = "smoke-location-secret"
 LOCATION_DATA = "smoke-location-data"
+#: The user's Secrets the celery-redis boot takes its broker password from (module docstring).
+EXISTING_SECRET_VARIANT = "celery-redis"
+REDIS_AUTH = SecretKeyRef(name="smoke-redis-auth", key="redis-pass")
+CELERY_URLS_SECRET = "smoke-celery-urls"
 DATA_MOUNT = "/smoke-data"
 START_TIMEOUT = 60  # a run pod imports Dagster and loads the code: slow on a busy 2-core machine
 MONITOR_POLL = 2
@@ -76,6 +90,10 @@ def smoke_config(variant: str) -> DagsterSystemConfig:
                                                     poll_interval_seconds=MONITOR_POLL))
     changes: dict[str, Any] = {"instance": instance,
                                "code_locations": [_with_settings(c) for c in config.code_locations]}
+    if variant == EXISTING_SECRET_VARIANT:
+        assert isinstance(config.broker, RedisSettings)
+        changes["broker"] = replace(config.broker, password=None, existing_secret=REDIS_AUTH)
+        changes["celery_config_secret_name"] = CELERY_URLS_SECRET
     if config.uses_celery:
         queues = list(config.celery_workers.queues)
         if HIGH_PRIORITY not in [q.name for q in queues]:
@@ -84,10 +102,27 @@ def smoke_config(variant: str) -> DagsterSystemConfig:
     return replace(config, **changes)
 
 
+def _secret(name: str, data: dict[str, str], meta: dict[str, str]) -> Manifest:
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": name, **meta},
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}}
+
+
 def user_objects(config: DagsterSystemConfig) -> list[Manifest]:
-    """The objects the user creates next to the release: the location's Secret and ConfigMap."""
+    """The objects the user creates next to the release: the location's Secret and ConfigMap; for a
+    bundled Redis whose password is in an existing Secret, that Secret and the one with the Celery
+    URLs (written as a user writes them: the release's Redis Service, the password URL-quoted)."""
     meta = {"namespace": config.namespace} if config.namespace else {}
+    broker = config.broker
+    secrets = []
+    if isinstance(broker, RedisSettings) and broker.existing_secret is not None:
+        assert broker.existing_secret == REDIS_AUTH and config.celery_config_secret_name == CELERY_URLS_SECRET
+        password = TEST_PASSWORDS.redis
+        base = f"redis://:{quote(password, safe='')}@{config.release.redis}:{broker.port}"
+        secrets = [_secret(REDIS_AUTH.name, {REDIS_AUTH.key: password}, meta),
+                   _secret(CELERY_URLS_SECRET, {BROKER_URL_ENV: f"{base}/{broker.broker_db}",
+                                                BACKEND_URL_ENV: f"{base}/{broker.backend_db}"}, meta)]
     return [
+        *secrets,
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
          "metadata": {"name": LOCATION_SECRET, **meta},
          "data": {"SMOKE_SECRET_TOKEN": base64.b64encode(b"from-location-secret").decode()}},

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.naming import Release
-from tests.conftest import synth_variant
+from tests.conftest import synth_config, synth_variant
 
 from .api_server import KubeApi
 from .filesystem import PodFilesystem, reroot
@@ -142,3 +142,27 @@ def test_a_pod_user_runs_as_its_ids_with_fs_group_and_reads_only() -> None:
                        "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", "--", "dagster", "x"]
     assert _wrap(["postgres"], None, "postgres", [])[:5] == ["setpriv", "--reuid=postgres", "--regid=postgres",
                                                              "--init-groups", "--"]
+
+
+def test_celery_redis_boots_with_the_users_broker_secrets() -> None:
+    """The celery-redis boot takes the broker password from the user's Secrets only: the library
+    renders no Redis or Celery Secret, the Redis server and every Celery pod read the user's, and
+    with the user's objects every Secret and key a pod (or a launched run) reads exists."""
+    from constructs_lib.testing.crossref import Externals, check_object_references
+
+    from .runs import CELERY_URLS_SECRET, EXISTING_SECRET_VARIANT, REDIS_AUTH, smoke_config, user_objects
+
+    config = smoke_config(EXISTING_SECRET_VARIANT)
+    objects = synth_config(config)
+    secrets = {o["metadata"]["name"] for o in objects if o["kind"] == "Secret"}
+    assert secrets.isdisjoint({config.release.redis_secret, config.release.celery_config_secret}), secrets
+    redis = next(o for o in objects if o["kind"] == "StatefulSet" and o["metadata"]["name"] == config.release.redis)
+    env = redis["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": REDIS_AUTH.name,
+                                                                       "key": REDIS_AUTH.key}}} in env
+    workers = [o for o in objects if o["kind"] == "Deployment" and "celery-workers" in o["metadata"]["name"]]
+    assert workers
+    for worker in workers:
+        assert {"secretRef": {"name": CELERY_URLS_SECRET}} in worker["spec"]["template"]["spec"]["containers"][0][
+            "envFrom"]
+    assert check_object_references([*objects, *user_objects(config)], Externals()) == []
