@@ -347,3 +347,42 @@ def test_a_changed_chart_fails_its_snapshot_with_a_diff(user_session: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*- *nodePort: 30080*", "*+ *nodePort: 30081*", "*1 snapshot failed*"])
     assert stored.read_text() == text
+
+
+# ---- the plugin costs nothing in a session that does not use it -----------------------------------------
+def test_the_plugin_starts_no_node_in_a_session_that_uses_none_of_it(pytester: pytest.Pytester) -> None:
+    """The ``pytest11`` entry point loads in every pytest session of every user who installed the
+    library: it imports neither constructs_lib nor cdk8s/jsii (which start Node) until a test uses
+    ``dagster_checks`` or ``dagster_snapshot``."""
+    pytester.makepyfile(test_plain=textwrap.dedent("""
+        import sys
+
+        def test_plain(request):
+            assert request.config.pluginmanager.has_plugin("dagster_cdk8s")
+            loaded = [m for m in ("constructs_lib", "cdk8s", "jsii") if m in sys.modules]
+            assert loaded == [], loaded
+
+        def test_fixture_available(dagster_snapshot):
+            import sys
+            assert "constructs_lib" in sys.modules  # loaded now, on use
+    """))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_node_banner_stays_out_of_a_session_whatever_the_import_order(pytester: pytest.Pytester,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test module that imports cdk8s before constructs_lib: the plugin set the variables when
+    the session started. Without the plugin the same session prints jsii's banner (this machine's
+    Node is one jsii no longer supports), so the check can fail."""
+    from constructs_lib._quiet import DEPRECATED_VARIABLE, VARIABLE
+
+    monkeypatch.delenv(VARIABLE, raising=False)  # set in this process (and by the Makefile): not inherited
+    monkeypatch.delenv(DEPRECATED_VARIABLE, raising=False)
+    pytester.makepyfile(test_order="import cdk8s\n\nimport constructs_lib\n\n\ndef test_app():\n    cdk8s.App()\n")
+    quiet = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-s")
+    quiet.assert_outcomes(passed=1)
+    assert "!!!!!!" not in quiet.stderr.str() + quiet.stdout.str()
+    loud = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:dagster_cdk8s", "-q", "-s")
+    loud.assert_outcomes(passed=1)
+    assert "!!!!!!" in loud.stderr.str() + loud.stdout.str()

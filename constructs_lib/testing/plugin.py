@@ -1,5 +1,7 @@
-"""pytest plugin of dagster-cdk8s (entry point ``pytest11``, loaded wherever the package is
-installed; ``-p no:dagster_cdk8s`` turns it off). Fixtures:
+"""What the pytest plugin of dagster-cdk8s does (its entry point ``pytest11`` is the top-level
+module ``dagster_cdk8s_pytest``, which imports nothing of the library until a fixture is used:
+a pytest session that uses neither fixture starts no Node; ``-p no:dagster_cdk8s`` turns it
+off). Fixtures:
 
 - ``dagster_snapshot``: a syrupy snapshot storing a chart as one key-sorted YAML file
   (``assert chart == dagster_snapshot``; ``pytest --snapshot-update`` writes it).
@@ -27,18 +29,6 @@ if TYPE_CHECKING:
     from .findings import Finding
     from .manifests import Manifest
     from .synth import Synthesizable
-
-INSTALL_HINT = "pip install 'dagster-cdk8s[testing]'"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("dagster_python", "dagster-cdk8s: a Python with Dagster for Dagster's own config checks "
-                  "(relative to the rootdir); default: this Python if it has Dagster", default="")
-    parser.addini("dagster_kubernetes_versions", "dagster-cdk8s: Kubernetes versions to validate against "
-                  "(default: 1.25.0 1.37.0)", type="args", default=[])
-    parser.addini("dagster_cdk8s_yaml", "dagster-cdk8s: the cdk8s.yaml whose imported CRDs validate custom "
-                  "resources (default: the rootdir's cdk8s.yaml, if any)", default="")
-
 
 def _report(findings: Sequence[Finding], count: int) -> str:
     lines = [f"dagster_checks: {len(findings)} finding(s) in {count} objects"]
@@ -101,25 +91,3 @@ class DagsterChecks:
             if findings:
                 pytest.fail(_report(findings, len(objects)), pytrace=False)
         return objects
-
-
-@pytest.fixture
-def dagster_checks(pytestconfig: pytest.Config) -> DagsterChecks:
-    """``dagster_checks(chart)``: the checks dagster-cdk8s runs on its own charts, on yours."""
-    try:
-        import kubernetes_validate  # noqa: F401
-    except ImportError:
-        pytest.fail(f"dagster_checks needs kubernetes-validate: {INSTALL_HINT}", pytrace=False)
-    return DagsterChecks(pytestconfig)
-
-
-@pytest.fixture
-def dagster_snapshot(request: pytest.FixtureRequest) -> Any:
-    """``assert chart == dagster_snapshot``: the chart as one key-sorted YAML snapshot file."""
-    try:
-        snapshot = request.getfixturevalue("snapshot")
-    except pytest.FixtureLookupError:
-        pytest.fail(f"dagster_snapshot needs syrupy: {INSTALL_HINT}", pytrace=False)
-    from .snapshot import DagsterYamlSnapshot
-
-    return snapshot.use_extension(DagsterYamlSnapshot)
