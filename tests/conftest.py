@@ -21,6 +21,22 @@ pytest_plugins = ["pytester"]
 #: Passwords every test synthesizes with; tests assert they never leave the Secrets.
 TEST_PASSWORDS = Passwords(postgresql="pg-secret-0xPG", rabbitmq="mq-secret-0xMQ", redis="redis-secret-0xRD")
 ROOT = Path(__file__).resolve().parent.parent
+#: What a wheel is built from (pyproject.toml's packages and py-modules, the README it embeds).
+PACKAGED = ("pyproject.toml", "README.md", "constructs_lib", "imports", "dagster_cdk8s_pytest.py")
+
+
+def copy_packaged_sources(destination: Path) -> Path:
+    """A copy of what the wheel is built from (building writes build/ and *.egg-info beside it)."""
+    import shutil
+
+    for name in PACKAGED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, destination / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                                                          "build"))
+        else:
+            destination.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, destination / name)
+    return destination
 
 Manifest = dict[str, Any]
 

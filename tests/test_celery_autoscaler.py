@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,7 +36,7 @@ from constructs_lib import (
 from constructs_lib.helm import from_helm_values, load_values
 from constructs_lib.testing.k8s_schema import KUBERNETES_VERSIONS, CrdSchemas, load_crd_schemas, schema_problems
 
-from .conftest import ROOT, TEST_PASSWORDS, Manifest, find, synth_config
+from .conftest import ROOT, TEST_PASSWORDS, Manifest, copy_packaged_sources, find, synth_config
 from .validation.variants import variant_objects
 
 SHARED_CRDS = ROOT.parent / "shared" / "crds"
@@ -301,10 +300,7 @@ def test_helm_autoscaling_errors(sets: list[str], namespace: str | None, message
 def test_a_built_wheel_contains_and_imports_the_keda_bindings(tmp_path: Path) -> None:
     """Built from a copy of the packaged sources, installed alone into a fresh venv that
     borrows the dependencies; imported and used outside the repository (about 5 s)."""
-    source = tmp_path / "src"
-    packaged, skipped = ("pyproject.toml", "README.md", "constructs_lib", "imports"), ("__pycache__", "build")
-    shutil.copytree(ROOT, source, ignore=lambda folder, names: [
-        n for n in names if (Path(folder) == ROOT and n not in packaged) or n in skipped])
+    source = copy_packaged_sources(tmp_path / "src")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
                     "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(source)],
                    check=True, capture_output=True, timeout=300)

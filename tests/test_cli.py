@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import site
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import yaml
 from constructs_lib.cli import load_subcommands
 from constructs_lib.helm.schema import SCHEMA_PATH
 
-from .conftest import ROOT
+from .conftest import copy_packaged_sources
 
 ENV = {k: v for k, v in os.environ.items() if k not in ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
                                                         "PYTHONPATH")}
@@ -34,12 +33,7 @@ ENV.update({"CDK8S_CHECK_UPGRADE": "false", "DAGSTER_PG_PASSWORD": "a", "DAGSTER
 def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``dagster-cdk8s`` of a fresh venv the wheel is installed in."""
     where = tmp_path_factory.mktemp("cli")
-    source = where / "source"  # a copy: the build writes build/ and *.egg-info next to pyproject.toml
-    shutil.copytree(ROOT / "constructs_lib", source / "constructs_lib",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "imports", source / "imports", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
+    source = copy_packaged_sources(where / "source")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "--no-deps",
                     "--wheel-dir", str(where / "wheel"), str(source)], check=True, capture_output=True, timeout=300)
     (wheel,) = (where / "wheel").glob("dagster_cdk8s-*.whl")

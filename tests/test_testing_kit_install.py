@@ -17,7 +17,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_packaged_sources
 
 EXAMPLES = ROOT / "examples" / "python"
 DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
@@ -40,12 +40,7 @@ def readme_user_test() -> str:
 
 
 def test_a_fresh_virtualenv_gets_the_fixtures_from_the_wheel(tmp_path: Path) -> None:
-    source = tmp_path / "source"  # only what the wheel is built from: no build/ in the checkout
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for folder in ("constructs_lib", "imports"):  # imports/: the generated KEDA bindings, packaged in
-        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source = copy_packaged_sources(tmp_path / "source")  # only what the wheel is built from: no build/
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "wheels", source],
         cwd=tmp_path)
     [wheel] = (tmp_path / "wheels").glob("dagster_cdk8s-*.whl")
