@@ -267,6 +267,7 @@ class RenderedChart(_ChartBase):
     """
 
     def __init__(self, scope: Construct, id: str, **props: Any) -> None:
+        _native.ensure_loaded()  # the native assembly, at the first chart (a failed load: _plain_path)
         super().__init__(scope, id, **props)
         # What ``chart_meta`` would read back from the Node side (Chart keeps both as given).
         self._dagster_cdk8s_meta = _ChartMeta(labels=dict(props.get("labels") or {}), namespace=props.get("namespace"))
@@ -312,8 +313,18 @@ def _python_to_json(self: RenderedChart) -> Any:
     return _transport.result(objects)  # the kernel asked (App.synth): crosses in one json.dumps
 
 
-if not _native.LOADED:
+def _plain_path() -> None:
+    """Without the native assembly: ``RenderedChart`` on ``cdk8s.Chart``, its objects crossing as one
+    callback result of ``to_json``."""
+    if RenderedChart.__bases__ != (cdk8s.Chart,):
+        RenderedChart.__bases__ = (cdk8s.Chart,)  # a failed load: before any chart was made
     RenderedChart.to_json = _python_to_json  # type: ignore[method-assign,assignment]
+
+
+if _native.LOADED:
+    _native.on_failure(_plain_path)
+else:
+    _plain_path()
 
 
 @jsii.implements(IValidation)

@@ -9,9 +9,9 @@ two things cost nearly all of the Node side's time there, both proportional to t
   the value's type again and formats, with ``util.inspect``, a message it only needs on failure);
 * the ``yaml`` package builds a document tree of every document and writes it node by node.
 
-This module loads a small jsii assembly of our own into the kernel (``_native.js``, packed here
-into a tarball at import; the kernel's public ``load`` request, as for any jsii library) with
-two things in it:
+This module loads a small jsii assembly of our own into the kernel (``_native.js``, packed
+into a tarball when the first ``RenderedChart`` is made: :func:`ensure_loaded`; the kernel's
+public ``load`` request, as for any jsii library) with two things in it:
 
 * ``RenderedChart``: a ``cdk8s.Chart`` whose ``toJson`` asks Python's ``renderJson`` (declared
   ``string``: the kernel reads one value) for the chart's documents as one JSON text and parses
@@ -26,11 +26,14 @@ two things in it:
 Guards: the fast YAML is installed only for the ``yaml`` version it reproduces (2.9.1, the one
 cdk8s 2.70 bundles), and with a cdk8s other than the one it was checked against (2.70.115) only
 if, at load, it writes a probe of every kind of value and string exactly as cdk8s's
-``Yaml.stringify`` does (``Native.fastYaml()`` says why not otherwise; the tests run the probe). If the assembly
-cannot be loaded at all, or ``DAGSTER_CDK8S_NATIVE=0`` is set, :data:`CHART_BASE` is
-``cdk8s.Chart`` and ``RenderedChart`` takes its pure-Python path (one JSON callback result, see
-``_transport.result``). ``tests/test_native.py`` runs both paths and compares the fast YAML with
-the ``yaml`` package's on every variant and on generated documents.
+``Yaml.stringify`` does (``Native.fastYaml()`` says why not otherwise; the tests run the probe).
+With ``DAGSTER_CDK8S_NATIVE=0`` :data:`CHART_BASE` is ``cdk8s.Chart`` and ``RenderedChart``
+takes its pure-Python path (one JSON callback result, see ``_transport.result``); if the
+assembly cannot be loaded, ``RenderedChart`` is moved onto ``cdk8s.Chart`` then (its base is
+replaced) and takes the same path. The assembly is loaded when the first ``RenderedChart`` is
+made, not at import: the library's import writes nothing to the kernel, so it does not wait for
+Node's start (``_kernel_start``). ``tests/test_native.py`` runs all three paths and compares the
+fast YAML with the ``yaml`` package's on every variant and on generated documents.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import os
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, cast
 
@@ -110,8 +114,6 @@ def _tarball() -> bytes:
 
 def _load() -> str:
     """Load the assembly into the kernel; "" on success, else why not."""
-    if os.environ.get("DAGSTER_CDK8S_NATIVE", "1") == "0":
-        return "DAGSTER_CDK8S_NATIVE=0"
     try:
         with tempfile.TemporaryDirectory(prefix="dagster-cdk8s-") as tmp:
             path = os.path.join(tmp, f"{NAME}-{VERSION}.tgz")
@@ -123,9 +125,34 @@ def _load() -> str:
     return ""
 
 
-#: Why the assembly is not loaded ("" when it is).
-NOT_LOADED = _load()
+#: Why the native path is off ("" while it is on): ``DAGSTER_CDK8S_NATIVE=0``, or a failed load.
+NOT_LOADED = "DAGSTER_CDK8S_NATIVE=0" if os.environ.get("DAGSTER_CDK8S_NATIVE", "1") == "0" else ""
+#: Whether the native path is on (the assembly itself is loaded by :func:`ensure_loaded`).
 LOADED = not NOT_LOADED
+_attempted = False
+_on_failure: list[Callable[[], None]] = []
+
+
+def on_failure(callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the load fails (the native path turns off)."""
+    _on_failure.append(callback)
+
+
+def ensure_loaded() -> bool:
+    """Load the assembly once, at the first chart (so the library's import writes nothing to the
+    kernel and does not wait for Node's start, see ``_kernel_start``; a chart's scope means the
+    kernel runs by then); whether the native path is on. A failed load turns it off for good:
+    the callbacks of :func:`on_failure` run (``RenderedChart`` takes its pure-Python path)."""
+    global _attempted, NOT_LOADED, LOADED
+    if _attempted or not LOADED:
+        return LOADED
+    _attempted = True
+    why = _load()
+    if why:
+        NOT_LOADED, LOADED = why, False
+        for callback in _on_failure:
+            callback()
+    return LOADED
 
 
 class NativeChart(cdk8s.Chart, metaclass=jsii.JSIIMeta, jsii_type=f"{NAME}.RenderedChart"):
@@ -172,8 +199,8 @@ CHART_BASE: type[cdk8s.Chart] = NativeChart if LOADED else cdk8s.Chart
 
 def fast_yaml() -> str:
     """"" when the fast YAML path is installed, else why not."""
-    return Native.fast_yaml() if LOADED else NOT_LOADED
+    return Native.fast_yaml() if ensure_loaded() else NOT_LOADED
 
 
 if __name__ == "__main__":  # pragma: no cover - a diagnostic: python -m constructs_lib._native
-    print(f"assembly: {'loaded' if LOADED else NOT_LOADED}; fast YAML: {fast_yaml() or 'installed'}", file=sys.stderr)
+    print(f"fast YAML: {fast_yaml() or 'installed'}", file=sys.stderr)

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import DagsterChart, _native, build_variant
+from constructs_lib import DagsterChart, Passwords, _native, build_variant
 from constructs_lib.variants import VARIANTS
 
 from .conftest import TEST_PASSWORDS
@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_native_assembly_and_its_fast_yaml_are_installed() -> None:
-    assert _native.LOADED, _native.NOT_LOADED
+    assert _native.ensure_loaded(), _native.NOT_LOADED
     assert _native.fast_yaml() == ""
     assert _native.Native.probe() == ""  # the emitter writes every probe value as cdk8s does
 
 
 def _compare(docs: list[Any]) -> list[str]:
+    assert _native.ensure_loaded(), _native.NOT_LOADED
     results = _native.Native.compare(json.dumps(docs))
     different = [r for r in results if r not in ("fast", "yaml")]
     assert not different, different[0]
@@ -106,3 +107,31 @@ def test_without_the_native_assembly_the_output_is_the_same(tmp_path: Path) -> N
                            cwd=ROOT, env={**env, "DAGSTER_CDK8S_NATIVE": "0"}, capture_output=True, text=True,
                            check=True)
     assert check.stdout.split() == ["False", "Chart", "DAGSTER_CDK8S_NATIVE=0"]
+
+
+def test_a_failed_load_moves_rendered_chart_onto_cdk8s_chart(tmp_path: Path) -> None:
+    """The assembly is loaded at the first chart; if that fails, the pure-Python path, same bytes."""
+    program = f"""
+import sys
+from constructs_lib import _native
+assert not _native._attempted  # importing the library wrote nothing to the kernel
+_native._load = lambda: "simulated failure"
+import cdk8s
+from constructs_lib import DagsterChart, Passwords, build_variant
+from constructs_lib._manifest import RenderedChart
+app = cdk8s.App(outdir={str(tmp_path)!r})
+DagsterChart(app, "dagster", config=build_variant("celery-rabbitmq", Passwords(postgresql="p", rabbitmq="r",
+                                                                               redis="s")))
+app.synth()
+print(_native.LOADED, _native.NOT_LOADED, RenderedChart.__bases__[0].__name__)
+"""
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "simulated", "failure", "Chart"]
+    app = cdk8s.App(outdir=str(tmp_path / "native"))
+    DagsterChart(app, "dagster", config=build_variant("celery-rabbitmq",
+                                                      Passwords(postgresql="p", rabbitmq="r", redis="s")))
+    app.synth()
+    assert ((tmp_path / "dagster.k8s.yaml").read_bytes()
+            == (tmp_path / "native" / "dagster.k8s.yaml").read_bytes())
