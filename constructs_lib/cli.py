@@ -159,6 +159,8 @@ def _configs(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.release is not None:
         check_dns1123_label("--release", args.release, max_length=53)
+    if args.namespace is not None:
+        check_dns1123_label("--namespace", args.namespace)
     if args.values or args.sets:
         from .helm import from_helm_values, load_values
 
@@ -195,9 +197,20 @@ def run_synth(args: argparse.Namespace) -> int:
         from .helm import synthesis_error
 
         raise synthesis_error(error, args.helm_values) from None
+    except OSError as error:  # a folder that cannot be made or written: the user's input, not a crash
+        failed = os.path.abspath(error.filename if error.filename is not None else outdir)
+        on_diagram = bool(args.diagram) and _related(os.path.abspath(args.diagram), failed) and not _related(
+            os.path.abspath(outdir), failed)
+        option, value = ("--diagram", args.diagram) if on_diagram else ("--outdir", outdir)
+        raise ConfigError(option, value, f"a path this user can write ({error.strerror or error}: {failed})") from None
     for path in paths:
         print(path)
     return 0
+
+
+def _related(path: str, other: str) -> bool:
+    """``path`` is ``other``, inside it, or holds it."""
+    return path == other or path.startswith(other + os.sep) or other.startswith(path + os.sep)
 
 
 @subcommand("synth", help="synthesize the Dagster system to Kubernetes YAML (*.k8s.yaml in --outdir)")

@@ -111,3 +111,27 @@ def test_security_profile_flag_wins_over_the_values(tmp_path: Path) -> None:
     assert contexts and all(c["runAsUser"] == 10001 for c in contexts)
     bad = run_main("--security-profile", "strict", "--outdir", str(tmp_path))
     assert bad.returncode == 2 and "invalid choice: 'strict'" in bad.stderr
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--outdir", "{file}"], "--outdir"),                        # a file where the folder would be
+    (["--outdir", "{file}/below"], "--outdir"),                  # a folder below a file
+    (["--outdir", "{tmp}/out", "--diagram", "{file}/d.svg"], "--diagram"),
+])
+def test_an_output_path_that_cannot_be_written_is_an_error_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], option: str) -> None:
+    from constructs_lib.cli import main
+
+    (tmp_path / "file").write_text("not a folder")
+    argv = [a.format(file=tmp_path / "file", tmp=tmp_path) for a in args]
+    assert main(["synth", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"error: {option}: invalid value "), err
+    assert "a path this user can write" in err and "Traceback" not in err, err
+
+
+def test_a_bad_namespace_option_is_named_as_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from constructs_lib.cli import main
+
+    assert main(["synth", "--namespace", "Data_Team"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: --namespace: invalid value 'Data_Team'")
