@@ -84,10 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``dagster-cdk8s``: parse ``argv`` and run the subcommand; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
+        return code
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `dagster-cdk8s schema | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # an input or output file the system refused (outdir errors are ConfigErrors)
+        where = f": {error.filename}" if error.filename is not None else " (standard output)"
+        print(f"error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
 
 
 # ---- synth ------------------------------------------------------------------------------------

@@ -34,6 +34,15 @@ def _documents(text: str, where: str) -> Iterator[Any]:
         raise ConfigError(where, "<unparseable YAML>", f"Kubernetes YAML ({error})") from None
 
 
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise ConfigError(str(path), f"<byte 0x{data[error.start]:02x} at offset {error.start}>",
+                          "UTF-8 Kubernetes YAML") from None
+
+
 def load_objects(source: str, *, namespace: str = "") -> dict[ObjectKey, Any]:
     """The Kubernetes objects of a file, a folder of YAML files, or ``-`` (stdin), by key."""
     if source == "-":
@@ -46,7 +55,7 @@ def load_objects(source: str, *, namespace: str = "") -> dict[ObjectKey, Any]:
             files = [path]
         else:
             raise ConfigError("diff", source, "an existing YAML file, a folder of YAML files or '-'")
-        texts = [(str(p), p.read_text(encoding="utf-8")) for p in files]
+        texts = [(str(p), _text(p)) for p in files]
     objects: dict[ObjectKey, Any] = {}
     for where, text in texts:
         for doc in _documents(text, where):

@@ -135,3 +135,22 @@ def test_a_bad_namespace_option_is_named_as_the_option(capsys: pytest.CaptureFix
 
     assert main(["synth", "--namespace", "Data_Team"]) == 2
     assert capsys.readouterr().err.splitlines()[-1].startswith("error: --namespace: invalid value 'Data_Team'")
+
+
+def test_diff_of_a_file_that_is_not_utf8_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from constructs_lib.cli import main
+
+    (tmp_path / "a.yaml").write_bytes(b"\xff\xfe kind: x")
+    (tmp_path / "b.yaml").write_text("")
+    assert main(["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'a.yaml'}: invalid value '<byte 0xff at offset 0>'")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_on_standard_output_is_an_error_not_a_traceback() -> None:
+    schema = "import sys; from constructs_lib.cli import main; sys.exit(main(['schema']))"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-c", schema], cwd=ROOT, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == "error: No space left on device (standard output)", result.stderr
