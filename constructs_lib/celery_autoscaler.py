@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import cdk8s
 from constructs import Construct
 
+from ._checked import checked
 from .connections import BrokerConnection
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_positive_int
 from .naming import DEFAULT_RELEASE, Release
@@ -175,6 +176,7 @@ class CeleryAutoscaler(Construct):
         scaled_object_names: queue -> ScaledObject name.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  broker: BrokerConnection, queues: Sequence[ScaledQueue], namespace: str | None = None) -> None:
         # The KEDA bindings load their jsii assembly into the kernel: only when autoscaling.

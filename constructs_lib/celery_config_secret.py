@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest, secret_data
 from .connections import BrokerConnection
 from .errors import ConfigError, check_dns1123_subdomain
@@ -31,6 +32,7 @@ class CeleryConfigSecret(Construct):
         broker: the connection it was made from.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  broker: BrokerConnection | None = None, existing_secret_name: str | None = None) -> None:
         super().__init__(scope, id)

@@ -10,6 +10,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from ._checked import checked
 from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import Json, manifest
 from .apiserver import check_env_map, check_labels
@@ -125,6 +126,7 @@ class CeleryWorkerPool(Construct):
         autoscaler: the KEDA objects of the autoscaled queues (``None`` when no queue is).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from ._checked import checked
 from ._dagster_pod import dagster_container, dagster_pod_template, workspace_file, workspace_mount, workspace_volume
 from .dagster_instance import DagsterInstance
 from .errors import check_positive_int
@@ -49,6 +50,7 @@ class DagsterDaemon(Construct):
         deployment_name, pod_selector.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

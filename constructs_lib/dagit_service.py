@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from ._checked import checked
 from ._dagster_pod import dagster_container, dagster_pod_template, workspace_file, workspace_mount, workspace_volume
 from .apiserver import check_annotations
 from .dagster_instance import DagsterInstance
@@ -87,6 +88,7 @@ class DagitService(Construct):
         pod_selectors: labels selecting the webserver's pods (and the read-only twin's).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

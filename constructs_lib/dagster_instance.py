@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json
 from .celery_config_secret import CeleryConfigSecret
 from .connections import PostgresConnection
@@ -79,6 +80,7 @@ class DagsterInstance(Construct):
         base_env: the env every component's env ConfigMap holds.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest
 from .errors import ConfigError, check_dns1123_subdomain, check_env_name
 
@@ -25,6 +26,7 @@ class EnvConfigMap(Construct):
         data: the variables.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, name: str, data: Mapping[str, str],
                  labels: Mapping[str, str] | None = None) -> None:
         super().__init__(scope, id)

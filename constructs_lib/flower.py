@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from ._checked import checked
 from .apiserver import check_annotations
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .env_config_map import EnvConfigMap
@@ -64,6 +65,7 @@ class FlowerService(Construct):
         service_name / port, pod_selector.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -8,6 +8,7 @@ from typing import Any
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json, manifest
 from .apiserver import check_annotations, check_labels
 from .dagit_service import DagitService
@@ -86,6 +87,7 @@ class DagsterIngress(Construct):
         name.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  webserver: DagitService, flower: FlowerService | None = None,
                  settings: IngressSettings | None = None) -> None:

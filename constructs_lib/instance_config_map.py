@@ -9,6 +9,7 @@ import cdk8s
 import yaml
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json, manifest
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .connections import PG_PASSWORD_ENV, PG_PASSWORD_SECRET_KEY, PostgresConnection
@@ -77,6 +78,7 @@ class InstanceConfigMap(Construct):
         env_names: the env vars ``dagster.yaml`` reads, which every mounting pod must set.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

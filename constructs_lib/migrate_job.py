@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from ._checked import checked
 from ._dagster_pod import dagster_container, dagster_pod_template
 from ._manifest import manifest
 from .dagster_instance import DagsterInstance
@@ -60,6 +61,7 @@ class MigrateJob(Construct):
         job_name, pod_selector.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

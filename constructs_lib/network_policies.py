@@ -25,6 +25,7 @@ from typing import Any
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json, manifest
 from .apiserver import check_block
 from .errors import ConfigError
@@ -107,6 +108,7 @@ class NetworkPolicies(Construct):
         policy_names.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  targets: Sequence[tuple[str, Mapping[str, str], Sequence[int | str], Sequence[Json]]]) -> None:
         super().__init__(scope, id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json, manifest
 from .errors import ConfigError
 from .naming import DEFAULT_RELEASE, Release
@@ -68,6 +69,7 @@ class PodDisruptionBudgets(Construct):
         budget_names.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  settings: PodDisruptionBudgetSettings,
                  targets: Sequence[tuple[str, Mapping[str, str]]]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest, secret_data
 from ._stateful import Persistence, stateful_service
 from .connections import DEFAULT_PG_SCHEME, PG_PASSWORD_SECRET_KEY, PostgresConnection
@@ -88,6 +89,7 @@ class PostgreSql(Construct):
         pod_selector: labels selecting the server's pod.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  settings: PostgreSqlSettings, image_pull_secrets: tuple[str, ...] = ()) -> None:
         super().__init__(scope, id)
@@ -171,6 +173,7 @@ class ExternalPostgreSql(Construct):
         secret_name: the password Secret.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  settings: ExternalPostgreSqlSettings) -> None:
         super().__init__(scope, id)

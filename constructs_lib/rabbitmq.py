@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest, secret_data
 from ._stateful import Persistence, stateful_service
 from .connections import BrokerConnection
@@ -93,6 +94,7 @@ class RabbitMq(Construct):
         pod_selector: labels selecting the broker's pod.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  settings: RabbitMqSettings, image_pull_secrets: tuple[str, ...] = ()) -> None:
         super().__init__(scope, id)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest, secret_data
 from ._stateful import Persistence, stateful_service
 from .connections import BrokerConnection
@@ -85,6 +86,7 @@ class Redis(Construct):
             without a password).
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  settings: RedisSettings, image_pull_secrets: tuple[str, ...] = ()) -> None:
         super().__init__(scope, id)

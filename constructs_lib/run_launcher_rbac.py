@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import Json, chart_namespace, manifest
 from .apiserver import check_annotations
 from .errors import ConfigError, check_dns1123_label, check_dns1123_subdomain
@@ -45,6 +46,7 @@ class RunLauncherRbac(Construct):
         role_name, role_binding_name, rules.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

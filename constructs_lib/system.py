@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import RenderedChart, builds_chart
 from .apiserver import check_annotations, check_env_map
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
@@ -257,6 +258,7 @@ class DagsterChart(RenderedChart):
     """
 
     @builds_chart
+    @checked
     def __init__(self, scope: Construct, id: str, *, config: DagsterSystemConfig) -> None:
         namespace = config.namespace
         if namespace is None:  # nested in a chart with a namespace: the objects go there too

@@ -9,6 +9,7 @@ from typing import Any
 
 from constructs import Construct
 
+from ._checked import checked
 from ._dagster_pod import dagster_pod_template
 from ._manifest import Json
 from .apiserver import check_annotations, check_blocks, check_env_map
@@ -114,6 +115,7 @@ class UserCodeDeployment(Construct):
         deployment_name, service_name, port, env_config_map, shared_env_config_map, grpc_location, pod_selector.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from ._checked import checked
 from ._manifest import manifest
 from .errors import ConfigError, check_dns1123_subdomain, check_non_empty, check_port, check_unique
 from .instance_config_map import dump_yaml
@@ -44,6 +45,7 @@ class WorkspaceConfigMap(Construct):
         locations: the locations written.
     """
 
+    @checked
     def __init__(self, scope: Construct, id: str, *, release: Release = DEFAULT_RELEASE,
                  locations: Sequence[GrpcLocation] = (), external_config_map: str | None = None) -> None:
         super().__init__(scope, id)

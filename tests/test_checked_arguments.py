@@ -1,0 +1,70 @@
+"""Constructs refuse a wrong object for an argument with a ConfigError naming it (not an
+AttributeError from deep inside, nor a wrong object written out): ``constructs_lib/_checked.py``."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import cdk8s
+import constructs
+import pytest
+
+import constructs_lib
+from constructs_lib import ConfigError, DagsterInstance, Release
+from constructs_lib._checked import checked
+
+PUBLIC_CONSTRUCTS = sorted(name for name, value in vars(constructs_lib).items() if name in constructs_lib.__all__
+                           and inspect.isclass(value) and issubclass(value, constructs.Construct))
+
+
+def test_every_public_construct_checks_its_arguments() -> None:
+    assert len(PUBLIC_CONSTRUCTS) >= 20, PUBLIC_CONSTRUCTS
+    unchecked = [n for n in PUBLIC_CONSTRUCTS if not hasattr(getattr(constructs_lib, n).__init__, "__wrapped__")]
+    assert unchecked == []
+
+
+@pytest.mark.parametrize("name", PUBLIC_CONSTRUCTS)
+def test_a_wrong_object_is_named_as_the_constructs_argument(name: str) -> None:
+    cls = getattr(constructs_lib, name)
+    params = [p for p in inspect.signature(cls.__init__).parameters.values() if p.kind == p.KEYWORD_ONLY]
+    first = params[0]
+    kwargs = {p.name: object() for p in params if p.default is p.empty or p is first}
+    with pytest.raises(ConfigError) as raised:
+        cls(cdk8s.Chart(cdk8s.App(), "user-chart"), "x", **kwargs)
+    assert raised.value.field == f"{name}.{first.name}"
+    assert "<object object" in str(raised.value)
+
+
+class _Example(constructs.Construct):
+    @checked
+    def __init__(self, scope: constructs.Construct, id: str, *, release: Release,
+                 instance: DagsterInstance | None = None, names: Sequence[str] = (),
+                 labels: Mapping[str, str] | None = None, mode: Literal["a", "b"] = "a",
+                 ratio: float = 1.0, count: int = 1, anything: Any = None) -> None:
+        super().__init__(scope, id)
+
+
+@pytest.mark.parametrize(("kwargs", "field", "expected"), [
+    ({"release": "dagster"}, "_Example.release", "expected Release"),
+    ({"instance": Release()}, "_Example.instance", "expected DagsterInstance or None"),
+    ({"names": "abc"}, "_Example.names", "expected a list of str"),  # a string is not a list of names
+    ({"names": ["a", 1]}, "_Example.names", "expected a list of str"),
+    ({"labels": {"a": 1}}, "_Example.labels", "expected a mapping of str to str or None"),
+    ({"mode": "c"}, "_Example.mode", "expected 'a' or 'b'"),
+    ({"ratio": "1"}, "_Example.ratio", "expected float"),
+    ({"count": True}, "_Example.count", "expected int"),
+])
+def test_the_check_follows_the_annotations(kwargs: dict[str, Any], field: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _Example(cdk8s.Chart(cdk8s.App(), "c"), "e", **{"release": Release(), **kwargs})
+    assert raised.value.field == field
+    assert expected in str(raised.value), str(raised.value)
+
+
+def test_what_the_annotations_allow_passes() -> None:
+    chart = cdk8s.Chart(cdk8s.App(), "c")
+    _Example(chart, "e", release=Release(), names=("a", "b"), labels={"a": "b"}, mode="b", ratio=2, count=3,
+             anything=object())
+    assert [c.node.id for c in chart.node.children] == ["e"]
