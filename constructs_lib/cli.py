@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import importlib
 import os
 import sys
@@ -93,9 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `dagster-cdk8s schema | head`: the reader had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except OSError as error:  # an input or output file the system refused (outdir errors are ConfigErrors)
-        where = f": {error.filename}" if error.filename is not None else " (standard output)"
-        print(f"error: {error.strerror or error}{where}", file=sys.stderr)
+    except OSError as error:  # the disk or the machine refused (a wrong path is a ConfigError)
+        print(f"error: {error.strerror or error}" + (f": {error.filename}" if error.filename else ""),
+              file=sys.stderr)
         return 1
 
 
@@ -206,7 +207,10 @@ def run_synth(args: argparse.Namespace) -> int:
         from .helm import synthesis_error
 
         raise synthesis_error(error, args.helm_values) from None
-    except OSError as error:  # a folder that cannot be made or written: the user's input, not a crash
+    except OSError as error:
+        if error.errno not in _PATH_ERRORS:  # a full disk, an I/O error: main() reports it as one line
+            raise
+        # A folder that cannot be made or written: the user's input, not a crash.
         failed = os.path.abspath(error.filename if error.filename is not None else outdir)
         on_diagram = bool(args.diagram) and _related(os.path.abspath(args.diagram), failed) and not _related(
             os.path.abspath(outdir), failed)
@@ -215,6 +219,11 @@ def run_synth(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+#: OSErrors that mean the path given is wrong (not the disk or the machine).
+_PATH_ERRORS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.EACCES, errno.EPERM,
+                          errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP})
 
 
 def _related(path: str, other: str) -> bool:
