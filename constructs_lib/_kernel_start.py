@@ -259,4 +259,23 @@ def _adopt(provider: Any, node: Any, early: _Early) -> None:
     early.process.stdin = _Answers(early.process.stdin, read)  # type: ignore[assignment]
 
 
+def _meanwhile() -> None:
+    """Python's work that needs no kernel, done first while Node starts: ``typeguard`` (jsii
+    imports it at its first type check, which every cdk8s app makes) and the package's modules
+    that do not import cdk8s. Any wait for the kernel during the package's import (a request
+    that needs its answer, such as loading another assembly) ends the overlap; this runs before."""
+    import importlib
+
+    for module in ("yaml", "errors", "apiserver", "images", "naming", "instance_config"):
+        importlib.import_module(module if module == "yaml" else f"{__package__}.{module}")
+    if __debug__:  # jsii checks types only then
+        from jsii import _type_checking
+
+        resolve = getattr(_type_checking, "_resolve_check", None)
+        if resolve is not None:
+            resolve()
+
+
 start()
+if _early is not None:
+    _meanwhile()
