@@ -326,6 +326,17 @@ their API-server checks, rendering) is now the larger part, linear in the object
 scaling table), a few tenths of a millisecond per object."""
 
 
+#: Where a cold run's time goes (measured with timestamps in the process and CPU profiles of both sides).
+COLD_NOTE = """\
+Cold, the critical path is Node's start: jsii's kernel (two Node processes) starting and loading the
+`constructs` and `cdk8s` libraries takes about 0.3 s of the bare app's 0.6 s, and Python waits for
+it. The library launches that kernel itself at its import and sends it the two loads at once
+(`constructs_lib/_kernel_start.py`), so its own imports, the values and the command line (about
+0.3 s of Python) run on the other core meanwhile, and Python waits only at its first request; after
+it come the build, the synthesis and the write. On one core, or on a machine whose cores are busy,
+nothing overlaps and the imports add to the wait (`DAGSTER_CDK8S_EARLY_KERNEL=0` shows the
+difference)."""
+
 #: What ``python -m bench.memory_live`` shows grows over many warm builds (the rows above are resident memory).
 MEMORY_NOTE = """\
 The rows above are resident memory, not what the processes keep alive. `python -m bench.memory_live`
@@ -397,6 +408,7 @@ def report(s: Settings, quick: bool) -> str:
     return "\n\n".join([
         header,
         table(["what", "ours", "reference", "ratio"], [[r.what, r.ours, r.reference, r.ratio] for r in rows]),
+        COLD_NOTE,
         "### Scaling (warm, one process each)",
         table(["input", "ours", "objects", "Helm", "objects", "ratio"], scale),
         "### Memory",
