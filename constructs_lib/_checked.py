@@ -59,37 +59,48 @@ def _describe(tp: Any) -> str:
     return str(tp)
 
 
-def _matches(value: Any, tp: Any, depth: int = 0) -> bool:
+Check = Callable[[Any], bool]
+_MAPPINGS = (collections.abc.Mapping, dict, collections.abc.MutableMapping)
+_SEQUENCES = (collections.abc.Sequence, list, tuple, collections.abc.Iterable)
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+def _compile(tp: Any, depth: int = 0) -> Check:
+    """A function that tells whether a value matches ``tp`` (worked out once per parameter:
+    a construct is made hundreds of times in a large system)."""
     if tp is Any or tp is _UNRESOLVED or isinstance(tp, TypeVar):
-        return True
+        return _anything
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, a, depth) for a in args)
+        parts = tuple(_compile(a, depth) for a in args)
+        return lambda v: any(part(v) for part in parts)
     if tp is type(None) or tp is None:
-        return value is None
+        return lambda v: v is None
     if origin is typing.Literal:
-        return value in args
-    if origin in (collections.abc.Mapping, dict, collections.abc.MutableMapping):
-        if not isinstance(value, collections.abc.Mapping):
-            return False
-        return depth > 0 or not args or all(_matches(k, args[0], depth + 1) and _matches(v, args[1], depth + 1)
-                                            for k, v in value.items())
-    if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
-        if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Iterable):
-            return False
-        if origin in (list, tuple) and not isinstance(value, origin):
-            return False
-        item = args[0] if args and (origin is not tuple or (len(args) == 2 and args[1] is ...)) else Any
-        return depth > 0 or all(_matches(v, item, depth + 1) for v in value)
+        return lambda v: any(v == a and type(v) is type(a) for a in args)
+    if origin in _MAPPINGS:
+        if depth > 0 or not args:
+            return lambda v: isinstance(v, collections.abc.Mapping)
+        key, item = _compile(args[0], depth + 1), _compile(args[1], depth + 1)
+        return lambda v: isinstance(v, collections.abc.Mapping) and all(key(k) and item(x) for k, x in v.items())
+    if origin in _SEQUENCES:
+        container = origin if origin in (list, tuple) else collections.abc.Iterable
+        one_type = bool(args) and (origin is not tuple or (len(args) == 2 and args[1] is ...))
+        element = _compile(args[0], depth + 1) if one_type and depth == 0 else _anything
+        return lambda v: (not isinstance(v, (str, bytes)) and isinstance(v, container)
+                          and (element is _anything or all(element(x) for x in v)))
     if origin is not None:  # Callable[...] and other generics: their origin class
-        return isinstance(value, origin) if isinstance(origin, type) else True
+        return (lambda v: isinstance(v, origin)) if isinstance(origin, type) else _anything
     if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
     if isinstance(tp, type):
-        return isinstance(value, tp)
-    return True
+        return lambda v: isinstance(v, tp)
+    return _anything
 
 
 def checked(init: F) -> F:
@@ -97,18 +108,20 @@ def checked(init: F) -> F:
     annotation before the construct is built (see the module docstring)."""
     signature = inspect.signature(init)
     owner = init.__qualname__.split(".")[0]
-    hints: dict[str, Any] = {}
+    checks: dict[str, tuple[Any, Check]] = {}
 
     @functools.wraps(init)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        if not hints:
-            hints.update({name: _resolve(p.annotation, init.__module__)
-                          for name, p in signature.parameters.items() if p.annotation is not p.empty})
+        if not checks:  # annotations resolve once the modules they name are imported
+            for name, p in signature.parameters.items():
+                if name != "self" and p.annotation is not p.empty:
+                    tp = _resolve(p.annotation, init.__module__)
+                    checks[name] = (tp, _compile(tp))
         bound = signature.bind(self, *args, **kwargs)  # a missing or unknown argument: Python's TypeError
         for name, value in bound.arguments.items():
-            expected = hints.get(name, _UNRESOLVED)
-            if name != "self" and not _matches(value, expected):
-                raise ConfigError(f"{owner}.{name}", value, _describe(expected))
+            check = checks.get(name)
+            if check is not None and not check[1](value):
+                raise ConfigError(f"{owner}.{name}", value, _describe(check[0]))
         init(self, *args, **kwargs)
 
     return typing.cast(F, wrapper)
