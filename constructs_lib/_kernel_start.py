@@ -32,7 +32,9 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -145,8 +147,7 @@ def start() -> None:
     entry, tmpdir = runtime
     env = {**os.environ, "JSII_AGENT": f"Python/{platform.python_version()}"}
     try:
-        process = subprocess.Popen([os.environ.get("JSII_NODE", "node"), "--max-old-space-size=4069", entry],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        process = _launch(entry, env)
         assert process.stdin is not None
         process.stdin.write(b"".join(json.dumps({"name": name, "version": version, "tarball": tarball,
                                                   "api": "load"}).encode() + b"\n"
@@ -159,6 +160,200 @@ def start() -> None:
     _early = _Early(process, tmpdir, loads)
     atexit.register(_abandon)
     _hook()
+
+
+#: Node's arguments for the kernel, as jsii's relay gives them to the kernel it starts.
+KERNEL_ARGS = ("--max-old-space-size=4069", "--preserve-symlinks")
+#: Run by ``/bin/sh`` before Node: the API socket (its stdin) becomes fd 3, where the kernel talks.
+_FD3 = 'exec 3<&0 0</dev/null; exec "$@"'
+
+
+def _launch(entry: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start the kernel: Node running jsii's ``lib/program.js`` itself, not jsii's relay.
+
+    jsii's entry point (``bin/jsii-runtime.js``) is a relay: a Node process whose only work is to
+    start a second Node process, the kernel, and copy bytes between Python's pipes and the
+    kernel's fd 3 (a socket, both directions), wrapping the kernel's stdout and stderr in JSON
+    lines. Here Python starts the kernel with that socket itself: one Node start fewer on the
+    cold path (Node's start is the critical path of a cold run), one process and its heap fewer
+    in memory (about 45-50 MiB resident), one copy fewer per message. The kernel gets the
+    arguments the relay gives it. A user's ``JSII_RUNTIME``, or a system without ``/bin/sh``,
+    gets jsii's relay as before.
+    """
+    node = os.environ.get("JSII_NODE", "node")
+    program = Path(entry).parent.parent / "lib" / "program.js"
+    if os.environ.get("JSII_RUNTIME") or os.name != "posix" or not os.path.exists("/bin/sh") \
+            or not program.is_file():
+        return subprocess.Popen([node, "--max-old-space-size=4069", entry],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    ours, theirs = socket.socketpair()
+    try:
+        process = subprocess.Popen(["/bin/sh", "-c", _FD3, "sh", node, *KERNEL_ARGS, str(program)],
+                                   stdin=theirs.fileno(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    channel = _Channel(ours)
+    assert process.stdout is not None and process.stderr is not None
+    process.console = (process.stdout, process.stderr)  # type: ignore[attr-defined]
+    process.stdin = channel.writer  # type: ignore[assignment]
+    process.stdout = channel.reader  # type: ignore[assignment]
+    return process
+
+
+class _Channel:
+    """The kernel's API socket, as the process's ``stdin`` (:attr:`writer`) and ``stdout``
+    (:attr:`reader`) jsii and this package write and read.
+
+    Neither side ever waits for the other: a write that cannot go on (the kernel is writing
+    answers Python has not read yet, and is not reading) reads what the kernel wrote meanwhile
+    and keeps it for :meth:`readline` (jsii's relay kept it in its memory).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._in = bytearray()  # read from the kernel, not yet returned; lines start at _pos
+        self._pos = 0
+        self._scan = 0  # no newline in _in before this
+        self._eof = False
+        self._out = bytearray()  # written, not sent yet (sent by flush)
+        self.writer = _Writer(self)
+        self.reader = _Reader(self)
+
+    def _fill(self) -> None:
+        try:
+            data = self._sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._in += data
+        else:
+            self._eof = True
+
+    def flush(self) -> None:
+        out = memoryview(self._out)
+        sent = 0
+        try:
+            while sent < len(out):
+                try:
+                    sent += self._sock.send(out[sent:])
+                    continue
+                except (BlockingIOError, InterruptedError):
+                    pass
+                events = dict(_poll(self._fd, select.POLLIN | select.POLLOUT))
+                if events.get(self._fd, 0) & (select.POLLIN | select.POLLHUP) and not self._eof:
+                    self._fill()
+        finally:
+            out.release()
+            del self._out[:sent]
+
+    def readline(self) -> bytes:
+        while True:
+            end = self._in.find(b"\n", max(self._pos, self._scan))
+            if end >= 0:
+                line = bytes(self._in[self._pos:end + 1])
+                self._pos = self._scan = end + 1
+                if self._pos >= len(self._in):
+                    self._in.clear()
+                    self._pos = self._scan = 0
+                elif self._pos > 1 << 16:
+                    del self._in[:self._pos]
+                    self._scan -= self._pos
+                    self._pos = 0
+                return line
+            self._scan = len(self._in)
+            if self._eof:
+                line = bytes(self._in[self._pos:])
+                self._in.clear()
+                self._pos = self._scan = 0
+                return line
+            _poll(self._fd, select.POLLIN)
+            self._fill()
+
+
+def _poll(fd: int, events: int) -> list[tuple[int, int]]:
+    poller = select.poll()
+    poller.register(fd, events)
+    return poller.poll()
+
+
+class _Writer:
+    """The channel's writing end, as jsii uses a process's ``stdin``; ``close`` ends the
+    kernel's input (it exits at its end)."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self._channel = channel
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self._channel._out += data
+        return len(data)
+
+    def flush(self) -> None:
+        self._channel.flush()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._channel.flush()
+            self._channel._sock.shutdown(socket.SHUT_WR)
+        except OSError:  # the kernel is gone already
+            pass
+
+
+class _Reader:
+    """The channel's reading end, as jsii uses a process's ``stdout``."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self._channel = channel
+        self.closed = False
+
+    def readline(self) -> bytes:
+        return self._channel.readline()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._channel.writer.close()
+            self._channel._sock.close()
+
+
+def _console(pipes: tuple[IO[bytes], IO[bytes]]) -> None:
+    """Copy the kernel's stdout and stderr to Python's (jsii's relay sent them to jsii's sink)."""
+    import selectors
+
+    targets = {pipes[0].fileno(): sys.stdout, pipes[1].fileno(): sys.stderr}
+    with selectors.DefaultSelector() as selector:
+        for pipe in pipes:
+            selector.register(pipe, selectors.EVENT_READ)
+        while selector.get_map():
+            for key, _ in selector.select():
+                try:
+                    data = os.read(key.fd, 1 << 16)
+                except OSError:
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                stream = targets[key.fd]
+                try:
+                    buffer = getattr(stream, "buffer", None)
+                    if buffer is not None:
+                        buffer.write(data)
+                    else:
+                        stream.write(data.decode(errors="replace"))
+                    stream.flush()
+                except (OSError, ValueError):  # a closed or replaced stream: the output is dropped
+                    pass
+    pipes[0].close()
 
 
 def _abandon() -> None:
@@ -238,8 +433,13 @@ def _adopt(provider: Any, node: Any, early: _Early) -> None:
     adopted_pid = early.process.pid
     if early.tmpdir is not None:
         node._ctx_stack.callback(shutil.rmtree, early.tmpdir, True)
-    node.sink_thread = threading.Thread(name="process.stderr_sink", target=provider.stderr_sink,
-                                        args=(early.process.stderr,), daemon=True)
+    console = getattr(early.process, "console", None)
+    if console is not None:  # the kernel itself (see _launch): its own stdout and stderr
+        node.sink_thread = threading.Thread(name="process.stderr_sink", target=_console, args=(console,),
+                                            daemon=True)
+    else:  # jsii's relay: the kernel's output comes as JSON lines on the relay's stderr
+        node.sink_thread = threading.Thread(name="process.stderr_sink", target=provider.stderr_sink,
+                                            args=(early.process.stderr,), daemon=True)
     node.sink_thread.start()
     atexit.register(node.stop)
 
