@@ -91,7 +91,15 @@ PHASES = ("read the values files", "translate values to constructs' props", "bui
           "App.synth() (render, hand over, YAML)", "release the jsii objects")
 
 
-def ours() -> Any:
+def ours(cdk8s_first: bool = False) -> Any:
+    """Our side. The library is imported first, as ``main.py`` and the CLI do: it then starts the
+    jsii kernel itself (``constructs_lib/_kernel_start.py``: early, one Node process). With
+    ``cdk8s_first`` (what a program that imports ``cdk8s`` before the library gets), jsii starts its
+    kernel at ``import cdk8s``: its relay and the kernel, two Node processes."""
+    import importlib
+
+    for module in ("cdk8s", "constructs_lib") if cdk8s_first else ("constructs_lib", "cdk8s"):
+        importlib.import_module(module)
     import cdk8s
     from jsii._kernel.providers import process
 
@@ -158,7 +166,7 @@ def helm(chart_dir: str) -> Any:
 
 def main() -> None:
     side, chart_dir = sys.argv[1:3]
-    build, count = ours() if side == "ours" else helm(chart_dir)
+    build, count = ours(side == "ours-cdk8s-first") if side.startswith("ours") else helm(chart_dir)
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("memory"):
