@@ -6,12 +6,19 @@ expanded), no duplicate keys, string keys only, and only JSON's types (a ``2024-
 the string Helm reads, ``!!binary`` and the like are refused). :func:`check_tree` applies the
 nesting and size limits to values that did not come from a file (``--set`` layers, a mapping
 given to ``from_helm_values``). Each problem is one short :class:`~..errors.ConfigError` line.
-It uses libyaml (PyYAML's C loader) where PyYAML was built with it.
+It uses libyaml (PyYAML's C loader) where PyYAML was built with it, else PyYAML's pure-Python one.
+
+A plain document (maps, lists and untagged scalars: no anchor, alias or tag, as values files
+mostly are) is built in one pass over the parser's events with every check on the way
+(:func:`_plain_load`); any other document, and every problem, takes the general path
+(:func:`_general_load`), which gives the value or the error. ``tests/test_yaml_paths.py`` holds
+the two paths, under both parsers, to the same value or the same error.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -91,7 +98,7 @@ _Loader.add_constructor(None, _Loader.construct_undefined)
 
 
 def _yaml_error(source: str, error: yaml.YAMLError) -> InputError:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    mark = getattr(error, "problem_mark", None) or getattr(error, "conwrittenmark", None)
     problem = getattr(error, "problem", None) or getattr(error, "context", None) or str(error).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return InputError(source, f"invalid YAML: {where}{short(str(problem), quote=False)}")
@@ -157,9 +164,123 @@ def _expanded_size(node: yaml.Node, source: str) -> int:
     return sizes[id(node)]
 
 
+_NOT_PLAIN = object()  # what _plain_load answers for a document it leaves to the general path
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float"))
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _plain_scalar(loader: _Loader, text: str) -> Any:
+    """An untagged plain scalar as the general path constructs it (the loader's own resolver and
+    constructors), or :data:`_NOT_PLAIN` (a merge key, ``=``, a number JSON cannot hold)."""
+    tag = loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if tag == _STR_TAG:
+        return text
+    if tag not in _SCALAR_TAGS:
+        return _NOT_PLAIN
+    value = _Loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, text))
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NOT_PLAIN
+    return value
+
+
+def _plain_load(text: str) -> Any:
+    """The document built in one pass over the parser's events, when it is plain: one document of
+    maps, lists and untagged scalars, no anchor, alias or tag, unique string keys, finite numbers,
+    within the nesting and size limits. Otherwise (anything else, any problem, a YAML error)
+    :data:`_NOT_PLAIN`: :func:`load_yaml` then takes the general path, which gives the value or
+    the error. A plain document's value is the general path's (``tests/test_front_door.py``
+    compares them), and the general path accepts it: with no alias the expanded size is the sum
+    counted here, the nesting the events' nesting, and :func:`check_tree` has nothing to refuse."""
+    try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
+    except yaml.YAMLError:
+        return _NOT_PLAIN
+    try:
+        get: Callable[[], Any] = loader.get_event
+        if get().__class__ is not yaml.StreamStartEvent:
+            return _NOT_PLAIN
+        event = get()
+        if event.__class__ is yaml.StreamEndEvent:
+            return None
+        if event.__class__ is not yaml.DocumentStartEvent:
+            return _NOT_PLAIN
+        missing = _NOT_PLAIN
+        scalars: dict[str, Any] = {}  # plain scalar text -> its value, within this document
+        containers: list[Any] = []  # the open maps and lists, innermost last
+        keys: list[Any] = []  # per open map its key awaiting a value (else `missing`); None for a list
+        root: Any = missing
+        events, size, limit = 2, 0, 2 * MAX_NODES
+        while True:
+            event = get()
+            cls = event.__class__
+            events += 1
+            if cls is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    return _NOT_PLAIN
+                value = event.value
+                size += 1 + len(value) // _BYTES_PER_VALUE
+                if event.implicit[0]:
+                    written = value
+                    value = scalars.get(written, missing)
+                    if value is missing:
+                        value = scalars[written] = _plain_scalar(loader, written)
+                        if value is missing:
+                            return _NOT_PLAIN
+                node: Any = value
+                opened = False
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None or len(containers) >= MAX_DEPTH:
+                    return _NOT_PLAIN
+                size += 1
+                node = {} if cls is yaml.MappingStartEvent else []
+                opened = True
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                containers.pop()
+                keys.pop()
+                continue
+            elif cls is yaml.DocumentEndEvent:
+                if get().__class__ is not yaml.StreamEndEvent or events + 1 > limit:
+                    return _NOT_PLAIN  # another document, or too many events
+                return root
+            else:  # an alias
+                return _NOT_PLAIN
+            if events > limit or size > MAX_NODES:
+                return _NOT_PLAIN
+            if not containers:
+                root = node
+            else:
+                top = containers[-1]
+                key = keys[-1]
+                if key is None:
+                    top.append(node)
+                elif key is missing:  # node is a key
+                    if node.__class__ is not str or node in top:
+                        return _NOT_PLAIN
+                    keys[-1] = node
+                else:
+                    top[key] = node
+                    keys[-1] = missing
+            if opened:
+                containers.append(node)
+                keys.append(missing if cls is yaml.MappingStartEvent else None)
+    except yaml.YAMLError:
+        return _NOT_PLAIN
+    finally:
+        loader.dispose()
+
+
 def load_yaml(data: bytes | str, source: str = "<values>") -> Any:
     """The one YAML document in ``data``, checked as described above (``None`` when empty)."""
     text = _decode(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data, source)
+    value = _plain_load(text)
+    if value is not _NOT_PLAIN:
+        return value
+    return _general_load(text, source)
+
+
+def _general_load(text: str, source: str) -> Any:
+    """Any document: the checks one at a time over libyaml's node graph (aliases expanded
+    by count before anything is constructed), each problem as its :class:`InputError`."""
     try:
         _check_events(text, source)
         loader = _Loader(text)

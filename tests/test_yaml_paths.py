@@ -1,0 +1,179 @@
+"""The two ways a values file is read give the same value or the same error.
+
+``load_yaml`` builds a plain document (maps, lists, untagged scalars; no anchor, alias or tag)
+in one pass over the parser's events and leaves every other document, and every problem, to the
+general path (libyaml's node graph, the alias-expansion count, the constructor, ``check_tree``).
+Here each input goes both ways, with libyaml (PyYAML's C parser) and with the pure-Python parser
+PyYAML falls back to where it was built without libyaml: same value (types included) or same
+error line (a syntax error is worded by each parser in its own words, and libyaml refuses
+nesting past 1,000 levels as one). The limits are lowered for some cases so that they are reached with small inputs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from constructs_lib.errors import ConfigError
+from constructs_lib.helm import yaml_input
+
+from .test_front_door import FILES, bomb
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART_VALUES = ROOT.parent / "shared" / "reference" / "official-chart-1.9.3" / "chart" / "values.yaml"
+
+
+def _pure_python_module() -> types.ModuleType:
+    """A second copy of ``yaml_input`` imported as if PyYAML had no libyaml."""
+    saved = yaml.__dict__.pop("CSafeLoader", None)
+    try:
+        name = "constructs_lib.helm._yaml_input_pure_python"
+        spec = importlib.util.spec_from_file_location(name, yaml_input.__file__)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        if saved is not None:
+            yaml.CSafeLoader = saved  # type: ignore[misc]
+        sys.modules.pop("constructs_lib.helm._yaml_input_pure_python", None)
+
+
+PURE = _pure_python_module()
+MODULES = {"libyaml": yaml_input, "pure-python": PURE}
+
+
+def test_the_two_parsers_are_what_they_say() -> None:
+    assert PURE._Loader.__mro__[1] is yaml.SafeLoader
+    if yaml.__with_libyaml__:
+        assert yaml_input._Loader.__mro__[1] is yaml.CSafeLoader
+
+
+EDGE_CASES: list[str] = [
+    "", "# only a comment\n", "---\n", "--- \n...\n", "a: 1\n...\n", "%YAML 1.1\n---\na: 1\n",
+    "a:\n", "a: ~\nb: null\nc: Null\nd:\n", "- a\n- b\n", "just a string\n", "42\n", "[1, [2, [3, {}]], []]\n",
+    "a: {}\nb: []\nc: {x: [], y: {}}\n",
+    # every implicit type PyYAML resolves, and the ones this loader keeps as strings
+    "i: [0, 7, -7, +7, 0x1F, 0o17, 017, 0b101, 1_000, 1:20, -1:20, 09, 0.]\n",
+    "f: [1.5, -.5, +1.5e+3, 1.0e-3, 1_0.5, 1:20.5, .5, 1e3, 6.8523015e+5]\n",
+    "b: [true, True, TRUE, false, yes, no, on, off, Yes, OFF, y, n]\n",
+    "d: [2024-06-01, 2001-12-14t21:59:43.10-05:00, '2024-06-01', 12:30]\n",
+    "s: ['1', \"2\", '', \"\", 'true', 'null', '~', \"0x1F\", '.inf', \"<<\", '=']\n",
+    "s: |\n  line one\n  line two\nt: >-\n  folded\n  text\nu: plain\n  continued\n",
+    "k: 'quoted \"key\"'\n'1': one\n\"true\": yes\n'': empty\n",
+    "long: " + "x" * 200 + "\nmore: [" + ", ".join(["y" * 70] * 5) + "]\n",
+    "unicode: caf\u00e9 \u2603 \U0001f600\nescapes: \"tab\\there\\u00e9\"\n",
+    "a: 1\nb:\n  - {c: 2, d: [3, 4]}\n  - - 5\n    - 6\n",
+    # what the general path must handle: anchors, aliases, merge keys, tags
+    "a: &x 1\nb: *x\n", "a: &m {x: 1}\nb: *m\n", "a: &a {x: 1, y: 2}\nb:\n  <<: *a\n  y: 3\n",
+    "a: &l [1, 2]\nb: *l\n", "a: !!str 1\n", "a: !!int '7'\n", "a: !custom x\n", "a: ! x\n",
+    "!!map {a: 1}\n", "a: !!binary aGVsbG8=\n", "a: !!set {x}\n", "a: !!omap [{x: 1}]\n",
+    "a: !!timestamp 2024-06-01\n", "a: &anchored x\n", "<<: {a: 1}\n", "a: =\n", "=: a\n",
+    # problems
+    "a: 1\na: 2\n", "a: {b: 1, b: 2}\n", "a: [{b: 1, b: 2}]\n", "1: x\n", "true: x\n", "null: x\n", ": x\n",
+    "? [a]\n: x\n", "? {a: 1}\n: x\n", "a: .inf\n", "a: -.Inf\n", "a: .nan\n", "a: [1.0e+400]\n",
+    "a: 1\n---\nb: 2\n", "---\n---\n", "a: [1, 2\n", "a: b: c\n", "\ta: 1\n", "a: *undefined\n",
+    "a: &x 1\nb: &x 2\nc: *x\n", "a: &a [*a]\n", "a: 'unterminated\n", "- a\nb: 1\n", "a:\n  - b\n  c: d\n",
+    "a: 1\n  b: 2\n", "{a: 1\n", "a: \x07\n", "a: 1\n\x00\n",
+]
+
+
+def _corpus() -> Iterator[tuple[str, str]]:
+    for i, text in enumerate(EDGE_CASES):
+        yield f"edge{i}", text
+    for case, data, _ in FILES:
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # refused before any parser sees it
+        yield case, data
+    for folder in ("values_matrix", "values_seed_era"):
+        for path in sorted((ROOT / "tests" / folder).rglob("*.yaml")):
+            yield path.name, path.read_text()
+    yield "chart values.yaml", CHART_VALUES.read_text()
+
+
+CORPUS = dict(_corpus())
+
+
+def _assert_same(outcomes: dict[str, str]) -> None:
+    """The one pass and the general path agree with each parser; the two parsers agree on values
+    and on every error but the wording of a syntax error (the parsers' own messages differ)."""
+    for name in MODULES:
+        assert outcomes[f"{name} load_yaml"] == outcomes[f"{name} general"], outcomes
+    c, pure = outcomes["libyaml load_yaml"], outcomes["pure-python load_yaml"]
+    syntax = "error InputError: v.yaml: invalid YAML: "
+    if c.startswith(syntax) or pure.startswith(syntax):  # libyaml also refuses nesting past 1,000 levels
+        assert c.startswith("error ") and pure.startswith("error "), outcomes
+    else:
+        assert c == pure, outcomes
+
+
+def _outcome(function: Any, *args: Any) -> str:
+    """The value (types shown: ``1`` is not ``1.0`` nor ``True``) or the error line."""
+    try:
+        return "value " + repr(function(*args))
+    except ConfigError as error:
+        return f"error {type(error).__name__}: {error}"
+
+
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_same_value_or_error_both_paths_both_parsers(case: str) -> None:
+    text = CORPUS[case]
+    outcomes = {}
+    for name, module in MODULES.items():
+        outcomes[f"{name} load_yaml"] = _outcome(module.load_yaml, text, "v.yaml")
+        outcomes[f"{name} general"] = _outcome(module._general_load, text, "v.yaml")
+    _assert_same(outcomes)
+
+
+@pytest.mark.parametrize("module", list(MODULES.values()), ids=list(MODULES))
+def test_plain_documents_take_the_one_pass(module: types.ModuleType) -> None:
+    """The values files of the tests and the chart's own values.yaml have no anchor or tag: the one
+    pass builds them (what makes reading a values file cheap); anything else is left to the general path."""
+    plain = [case for case in CORPUS if case.endswith(".yaml") and "&" not in CORPUS[case]]
+    assert len(plain) >= 40
+    for case in plain:
+        assert module._plain_load(CORPUS[case]) is not module._NOT_PLAIN, case
+    for text in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\na: 2\n", "a: .inf\n", "1: x\n", "a: [1\n"):
+        assert module._plain_load(text) is module._NOT_PLAIN, text
+
+
+LIMITED: list[tuple[str, str]] = [
+    ("at the depth limit", "a:\n" + "".join("  " * i + "  b:\n" for i in range(8)) + "  " * 9 + "c: 1\n"),
+    ("past the depth limit", "a:\n" + "".join("  " * i + "  b:\n" for i in range(9)) + "  " * 10 + "c: 1\n"),
+    ("past the depth limit, flow", "a: " + "[" * 10 + "]" * 10 + "\n"),
+    ("at the depth limit, flow", "a: " + "[" * 9 + "]" * 9 + "\n"),
+    ("past the depth limit, then broken", "a: " + "[" * 11 + "]" * 11 + "\nb: [\n"),
+    ("at the size limit", "a: [" + ", ".join(["1"] * 47) + "]\n"),
+    ("past the size limit", "a: [" + ", ".join(["1"] * 48) + "]\n"),
+    ("past the size limit, empty lists", "a: [" + ", ".join(["[]"] * 48) + "]\n"),
+    ("past the size limit by text", "a: [" + ", ".join(["x" * 640] * 5) + "]\n"),
+    ("past the size limit, then broken", "a: [" + ", ".join(["1"] * 60) + "]\nb: [\n"),
+    ("an alias past the size limit", bomb(levels=3)),
+    ("an alias within the size limit", bomb(levels=1)),
+]
+
+
+@pytest.mark.parametrize(("case", "text"), LIMITED, ids=[case for case, _ in LIMITED])
+def test_same_value_or_error_at_lowered_limits(case: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = {}
+    for name, module in MODULES.items():
+        monkeypatch.setattr(module, "MAX_DEPTH", 10)
+        monkeypatch.setattr(module, "MAX_NODES", 50)
+        outcomes[f"{name} load_yaml"] = _outcome(module.load_yaml, text, "v.yaml")
+        outcomes[f"{name} general"] = _outcome(module._general_load, text, "v.yaml")
+    _assert_same(outcomes)
+    if "past" in case:
+        assert outcomes["libyaml load_yaml"].startswith("error InputError: v.yaml: "), outcomes
+    else:
+        assert outcomes["libyaml load_yaml"].startswith("value "), outcomes
