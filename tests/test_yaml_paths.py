@@ -1,4 +1,4 @@
-"""The two ways a values file is read give the same value or the same error.
+"""The two ways a values file is read give the same value or the same error; layering is as before.
 
 ``load_yaml`` builds a plain document (maps, lists, untagged scalars; no anchor, alias or tag)
 in one pass over the parser's events and leaves every other document, and every problem, to the
@@ -11,10 +11,11 @@ nesting past 1,000 levels as one). The limits are lowered for some cases so that
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ import pytest
 import yaml
 
 from constructs_lib.errors import ConfigError
-from constructs_lib.helm import yaml_input
+from constructs_lib.helm import load_values, translate, yaml_input
+from constructs_lib.helm.strvals import copy_values, parse_set, set_path
 
 from .test_front_door import FILES, bomb
 
@@ -177,3 +179,81 @@ def test_same_value_or_error_at_lowered_limits(case: str, text: str, monkeypatch
         assert outcomes["libyaml load_yaml"].startswith("error InputError: v.yaml: "), outcomes
     else:
         assert outcomes["libyaml load_yaml"].startswith("value "), outcomes
+
+
+# ---- layering: files of plain documents are merged without copies ------------------------------------
+def _reference_merge(base: Any, override: Any) -> dict[str, Any]:
+    """strvals.merge_values as it was before copy_values and merge_owned (copy.deepcopy throughout)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _reference_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _reference_load_values(files: list[Path], sets: list[str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for file in files:
+        merged = _reference_merge(merged, yaml_input._general_load(file.read_text(), str(file)) or {})
+    layer: dict[str, Any] = {}
+    for expression in sets:
+        for tokens, value in parse_set(expression):
+            set_path(layer, tokens, value, expression=expression)
+    return _reference_merge(merged, layer)
+
+
+def _shape(value: Any) -> str:
+    """``value`` written out with each map or list that appears again shown as a reference to its
+    first place: two trees of the same shape hold equal values shared in the same places."""
+    seen: dict[int, int] = {}
+
+    def walk(node: Any) -> str:
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                return f"<#{seen[id(node)]}>"
+            seen[id(node)] = len(seen)
+            if isinstance(node, dict):
+                return "{" + ", ".join(f"{k!r}: {walk(v)}" for k, v in node.items()) + "}"
+            return "[" + ", ".join(walk(v) for v in node) + "]"
+        return repr(node)
+
+    return walk(value)
+
+
+LAYERS = {
+    "base": "a: {x: 1, y: [1, 2], z: {p: 1}}\nb: keep\nlist: [1, 2]\n",
+    "over": "a: {y: [3], z: {q: 2}, n: null}\nb: null\nlist: {now: a map}\nnew: {k: v}\n",
+    "aliased": "s: &s {x: 1}\na: {z: *s}\nt: *s\nu: [*s, *s]\n",
+    "after": "a: {z: {r: 3}}\nt: {y: 2}\nu: [1]\n",
+}
+ORDERS = [["base"], ["base", "over"], ["over", "base"], ["base", "over", "after"], ["aliased"],
+          ["base", "aliased", "after"], ["aliased", "over"], ["base", "over", "aliased"], []]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["+".join(o) or "none" for o in ORDERS])
+@pytest.mark.parametrize("sets", [[], ["a.z.p=9,b=x", "list[1]=5"]], ids=["no-set", "set"])
+def test_layering_as_before(order: list[str], sets: list[str], tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    files = []
+    for name in order:
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(LAYERS[name])
+    want = _reference_load_values(files, sets)
+    if "aliased" not in order:  # plain documents only: merged as they were read, nothing copied
+        monkeypatch.setattr(translate, "merge_values", None)
+    assert _shape(load_values(files, sets)) == _shape(want)
+
+
+def test_copy_values_is_deepcopy() -> None:
+    shared = {"x": [1, {"y": 2}]}
+    tree: dict[Any, Any] = {"p": shared, "q": shared, "r": [shared, shared, 1.5, True, None, "s"],
+                            (1, 2): {3, 4}, "odd": [frozenset({1}), b"bytes"]}
+    tree["self"] = tree
+    got, want = copy_values(tree), copy.deepcopy(tree)
+    assert _shape(got) == _shape(want)
+    assert got["p"] is got["q"] is got["r"][0] and got["self"] is got and got["p"] is not shared
+    memo: dict[int, Any] = {}
+    first = copy_values(shared, memo)
+    assert copy_values({"again": shared}, memo)["again"] is first  # one memo, one copy, as deepcopy

@@ -16,7 +16,6 @@ Defaults are today's chart defaults: a seed-era file that relied on the defaults
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import re
@@ -24,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from ..errors import ConfigError
+from .strvals import copy_values
 
 __all__ = ["SEED_ERA", "Deprecation", "Migration", "OnDeprecation", "migrate_values", "normalize_aliases"]
 
@@ -142,7 +142,7 @@ def _yaml_inline(value: Any) -> str:
 
 class _Migrator:
     def __init__(self, values: Mapping[str, Any]) -> None:
-        self.out: Obj = copy.deepcopy(dict(values))
+        self.out: Obj = copy_values(dict(values))
         self.notes: dict[str, str] = {}
         #: today's key path -> the path the file wrote it at (for keys that moved).
         self.origin: dict[str, str] = {}
@@ -216,7 +216,7 @@ class _Migrator:
             run_launcher = {}
         if not isinstance(run_launcher, dict):
             _fail("runLauncher", run_launcher, "a mapping")
-        run_launcher = copy.deepcopy(run_launcher)
+        run_launcher = copy_values(run_launcher)
         chosen: dict[str, bool] = {}
         for key, section in sections.items():
             if section is None:

@@ -17,7 +17,7 @@ from ..errors import ConfigError, short
 #: Largest list index ``--set`` accepts: Helm's strvals ``MaxIndex``.
 MAX_SET_INDEX = 65536
 
-__all__ = ["MAX_SET_INDEX", "merge_values", "parse_set", "prune_nulls", "set_path"]
+__all__ = ["MAX_SET_INDEX", "copy_values", "merge_owned", "merge_values", "parse_set", "prune_nulls", "set_path"]
 
 Token = tuple[str, Any]  # ("key", name) or ("index", n)
 
@@ -172,23 +172,73 @@ def set_path(root: dict[str, Any], tokens: list[Token], value: Any, *, expressio
                 node = node[key]
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def copy_values(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """``copy.deepcopy(value, memo)``, object for object (an object that appears twice is copied
+    once, as deepcopy does), several times faster on the maps, lists and scalars values are made
+    of; anything else is left to ``copy.deepcopy``."""
+    cls = type(value)
+    if cls in _ATOMS:
+        return value
+    if memo is None:
+        memo = {}
+    done = memo.get(id(value), memo)
+    if done is not memo:
+        return done
+    if cls is dict:
+        out: dict[Any, Any] = {}
+        memo[id(value)] = out
+        for key, item in value.items():
+            out[key if type(key) is str else copy.deepcopy(key, memo)] = (
+                item if type(item) in _ATOMS else copy_values(item, memo))
+        return out
+    if cls is list:
+        items: list[Any] = []
+        memo[id(value)] = items
+        items.extend(item if type(item) in _ATOMS else copy_values(item, memo) for item in value)
+        return items
+    return copy.deepcopy(value, memo)
+
+
 def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """``override`` over ``base`` as Helm layers values: maps merge, anything else replaces.
 
     A ``null`` in ``override`` is kept (as ``None``) so that a later :func:`prune_nulls`
     removes the key, which is how Helm lets a values file delete a default.
     """
-    merged = copy.deepcopy(dict(base))
+    merged: dict[str, Any] = copy_values(dict(base))
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             merged[key] = merge_values(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = copy_values(value)
     return merged
+
+
+def merge_owned(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`merge_values` for trees nobody else holds and in which no object appears twice (a
+    values file without YAML aliases, a ``--set`` layer): ``override`` merged into ``base`` in
+    place, its values taken as they are (no copy)."""
+    for key, value in override.items():
+        current = base.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            base[key] = merge_owned(current if type(current) is dict else dict(current), value)
+        else:
+            base[key] = value
+    return base
 
 
 def prune_nulls(values: Any) -> Any:
     """Drop ``None`` map entries (deleted keys), recursively; list items stay."""
+    cls = type(values)
+    if cls is dict:
+        return {k: prune_nulls(v) for k, v in values.items() if v is not None}
+    if cls is list:
+        return [prune_nulls(v) for v in values]
+    if cls is str or cls is int or cls is bool or cls is float:
+        return values
     if isinstance(values, Mapping):
         return {k: prune_nulls(v) for k, v in values.items() if v is not None}
     if isinstance(values, list):

@@ -70,8 +70,8 @@ from ..workload import SecretKeyRef, WorkloadOptions
 from ..workspace_config_map import GrpcLocation
 from . import values as v
 from .seed_era import Deprecation, OnDeprecation, migrate_values, normalize_aliases
-from .strvals import merge_values, parse_set, prune_nulls, set_path
-from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, load_yaml
+from .strvals import merge_owned, merge_values, parse_set, prune_nulls, set_path
+from .yaml_input import MAX_FILE_BYTES, MAX_SET_BYTES, InputError, check_tree, read_yaml
 
 __all__ = ["ValuesError", "from_helm_values", "load_values", "normalize_aliases", "synthesis_error"]
 
@@ -294,16 +294,19 @@ def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_
     the CLI); otherwise all ``sets`` come before all ``set_strings``.
     """
     merged: Obj = {}
+    owned = True  # `merged` is built of plain documents only: no copies needed (strvals.merge_owned)
     for file in files:
         try:
             with open(file, "rb") as stream:
                 data = stream.read(MAX_FILE_BYTES + 1)
         except OSError as error:
             raise _error("--values", str(file), f"a readable file ({error.strerror})") from None
-        loaded = load_yaml(data, str(file)) or {}
+        loaded, plain = read_yaml(data, str(file))
+        loaded = loaded or {}
         if not isinstance(loaded, Mapping):
             raise _error("--values", str(file), "a YAML mapping of chart values at the top level")
-        merged = merge_values(merged, loaded)
+        owned = owned and plain
+        merged = merge_owned(merged, loaded) if owned else merge_values(merged, loaded)
     order = list(set_order) if set_order is not None else (
         [("set", s) for s in sets] + [("set-string", s) for s in set_strings])
     if sum(len(expression) for _, expression in order) > MAX_SET_BYTES:
@@ -313,7 +316,7 @@ def load_values(files: Sequence[str | Path] = (), sets: Sequence[str] = (), set_
         for tokens, value in parse_set(expression, as_string=kind == "set-string"):
             set_path(layer, tokens, value, expression=expression)
     check_tree(layer, "--set")
-    return merge_values(merged, layer)
+    return merge_owned(merged, layer) if owned else merge_values(merged, layer)
 
 
 # ---- the bundled services ------------------------------------------------------------------------

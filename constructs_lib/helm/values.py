@@ -7,6 +7,7 @@ generated from this model (``values.schema.json`` beside it).
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any, Literal
@@ -23,15 +24,22 @@ def to_camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _admits(annotation: Any) -> set[type]:
+@functools.cache
+def _admits(annotation: Any) -> frozenset[type]:
     """The scalar types among ``bool``, ``int``, ``str`` an annotation accepts (unions unwrapped)."""
     if annotation in (bool, int, str):
-        return {annotation}
+        return frozenset({annotation})
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return set().union(*(_admits(arg) for arg in typing.get_args(annotation)))
+        return frozenset().union(*(_admits(arg) for arg in typing.get_args(annotation)))
     if typing.get_origin(annotation) is Literal:
-        return {type(arg) for arg in typing.get_args(annotation)}
-    return set()
+        return frozenset(type(arg) for arg in typing.get_args(annotation))
+    return frozenset()
+
+
+@functools.cache
+def _items_annotation(annotation: Any) -> Any:
+    """The value annotation of ``dict[K, V]`` (``V``), else ``None``."""
+    return typing.get_args(annotation)[1] if typing.get_origin(annotation) is dict else None
 
 
 def _no_guess(value: Any, annotation: Any) -> None:
@@ -39,9 +47,10 @@ def _no_guess(value: Any, annotation: Any) -> None:
     a non-empty string as true), ``true`` for an integer."""
     admits = _admits(annotation)
     if not admits:
-        if typing.get_origin(annotation) is dict and isinstance(value, dict):
+        items = _items_annotation(annotation)
+        if items is not None and isinstance(value, dict):
             for item in value.values():
-                _no_guess(item, typing.get_args(annotation)[1])
+                _no_guess(item, items)
         return
     if isinstance(value, bool) and bool not in admits:
         hint = ": expected an integer" if int in admits and str not in admits else ""
@@ -49,6 +58,11 @@ def _no_guess(value: Any, annotation: Any) -> None:
     if bool in admits and not isinstance(value, bool) and type(value) not in admits:
         raise ValueError("expected true or false (a quoted 'false' is a non-empty string, which Helm reads as true)"
                          if isinstance(value, str) else "expected true or false")
+
+
+@functools.cache
+def _annotation(model: type[BaseModel], field_name: str) -> Any:
+    return model.model_fields[field_name].annotation
 
 
 class Model(BaseModel):
@@ -59,7 +73,7 @@ class Model(BaseModel):
     @classmethod
     def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
         if info.field_name is not None:
-            _no_guess(value, cls.model_fields[info.field_name].annotation)
+            _no_guess(value, _annotation(cls, info.field_name))
         return value
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "InputError",
     "check_tree",
     "load_yaml",
+    "read_yaml",
 ]
 
 #: Largest values file (bytes); Helm's default limit for a file of a chart is 5 MiB too.
@@ -271,11 +272,17 @@ def _plain_load(text: str) -> Any:
 
 def load_yaml(data: bytes | str, source: str = "<values>") -> Any:
     """The one YAML document in ``data``, checked as described above (``None`` when empty)."""
+    return read_yaml(data, source)[0]
+
+
+def read_yaml(data: bytes | str, source: str = "<values>") -> tuple[Any, bool]:
+    """:func:`load_yaml`'s value, and whether it was a plain document: then no object appears
+    twice in the value (no alias), and the caller may take its parts without copying them."""
     text = _decode(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data, source)
     value = _plain_load(text)
     if value is not _NOT_PLAIN:
-        return value
-    return _general_load(text, source)
+        return value, True
+    return _general_load(text, source), False
 
 
 def _general_load(text: str, source: str) -> Any:
