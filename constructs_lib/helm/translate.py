@@ -592,12 +592,20 @@ class _Translator:
         self.m = model
         self.release_name = release
         self.namespace = namespace
+        #: WorkloadOptions and Images made so far, by their fields (frozen: one object serves equal settings).
+        self._made_options: dict[str, WorkloadOptions] = {}
+        self._made_images: dict[tuple[str, str, str], LibImage] = {}
 
     # -- helpers --
     def _dagster_image(self, image: v.Image, path: str = "") -> LibImage:
         tag = DAGSTER_VERSION if image.tag is None else str(image.tag)
-        with _values_words(path) if path else contextlib.nullcontext():  # else: the caller's words
-            return LibImage(repository=image.repository, tag=tag, pull_policy=image.pull_policy)
+        key = (image.repository, tag, image.pull_policy)
+        made = self._made_images.get(key)
+        if made is None:
+            with _values_words(path) if path else contextlib.nullcontext():  # else: the caller's words
+                made = self._made_images[key] = LibImage(repository=image.repository, tag=tag,
+                                                         pull_policy=image.pull_policy)
+        return made
 
     @staticmethod
     def _service_image(image: v.ExternalImage, chart_default: tuple[str, str], ours: LibImage,
@@ -616,9 +624,17 @@ class _Translator:
 
     def _options(self, path: str, p: v.PodSettings, *, readiness: Obj | None = None,
                  liveness: Obj | None = None, startup: Obj | None = None,
-                 pull_secrets: Sequence[str] = ()) -> WorkloadOptions:
+                 pull_secrets: Sequence[str] = (), **given: Any) -> WorkloadOptions:
+        """The WorkloadOptions of the pod settings ``p`` at ``path``; ``given``: fields of ``p``
+        replaced (``env=[]``). Settings equal to ones translated before give the same (frozen)
+        WorkloadOptions, checked once: code locations mostly share their pod settings."""
         with _values_words(path):
-            return self._hardened_checked(self._workload_options(path, p, readiness, liveness, startup, pull_secrets))
+            fields = self._workload_fields(path, p, readiness, liveness, startup, pull_secrets, given)
+            key = repr(fields)  # exact for the JSON values of the model: 1, 1.0, True and '1' differ
+            options = self._made_options.get(key)
+            if options is None:
+                options = self._made_options[key] = WorkloadOptions(**fields)
+            return self._hardened_checked(options)
 
     def _hardened_checked(self, options: WorkloadOptions) -> WorkloadOptions:
         """``options``, after the check that the user's own settings keep the hardened profile's
@@ -628,15 +644,17 @@ class _Translator:
         return options
 
     @staticmethod
-    def _workload_options(path: str, p: v.PodSettings, readiness: Obj | None, liveness: Obj | None,
-                          startup: Obj | None, pull_secrets: Sequence[str]) -> WorkloadOptions:
-        return WorkloadOptions(
+    def _workload_fields(path: str, p: v.PodSettings, readiness: Obj | None, liveness: Obj | None,
+                         startup: Obj | None, pull_secrets: Sequence[str], given: Mapping[str, Any]) -> Obj:
+        """The WorkloadOptions fields of the pod settings ``p`` (``given`` replacing fields of ``p``)."""
+        env = given.get("env", p.env)
+        return dict(
             resources=p.resources, init_container_resources=p.init_container_resources or {},
             node_selector=p.node_selector, affinity=p.affinity, tolerations=p.tolerations,
             pod_security_context=p.pod_security_context, security_context=p.security_context,
-            labels=p.labels, annotations=p.annotations, workload_labels=p.deployment_labels,
+            labels=given.get("labels", p.labels), annotations=p.annotations, workload_labels=p.deployment_labels,
             workload_annotations=p.annotations,
-            env=p.env if p.env is not None else [],
+            env=env if env is not None else [],
             env_config_maps=_names(f"{path}.envConfigMaps", p.env_config_maps),
             env_secrets=_names(f"{path}.envSecrets", p.env_secrets),
             volumes=p.volumes or [], volume_mounts=p.volume_mounts or [],
@@ -841,7 +859,7 @@ class _Translator:
         env = {k: str(val) for k, val in c.env.items()}
         # As in the chart: `env` goes to the workers' env ConfigMap (CeleryWorkersSettings.env), not to the
         # container, and `labels` to the pods of launched runs (the launcher's config), not to the workers.
-        options = self._options(path, c.model_copy(update={"env": [], "labels": {}}),
+        options = self._options(path, c, env=[], labels={},
                                 liveness=_probe(c.liveness_probe, None))
         # The workers' env ConfigMaps/Secrets also go to the launcher config (above), as in the chart.
         queues = []
@@ -1060,7 +1078,7 @@ class _Translator:
             env_map = {k: str(val) for k, val in d.env.items()} if isinstance(d.env, dict) else {}
             env_list = d.env if isinstance(d.env, list) else []
             health = {"exec": {"command": ["dagster", "api", "grpc-health-check", "-p", str(d.port)]}}
-            options = self._options(path, d.model_copy(update={"env": env_list}),
+            options = self._options(path, d, env=env_list,
                                     readiness=_probe(d.readiness_probe, None),
                                     liveness=_with_handler(_probe(d.liveness_probe, {}), health),
                                     startup=_with_handler(_probe(d.startup_probe, {"enabled": False}), health),
