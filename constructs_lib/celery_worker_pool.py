@@ -4,7 +4,7 @@ autoscaling for the queues that ask for it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import cdk8s
@@ -21,7 +21,7 @@ from .errors import ConfigError, check_dns1123_label, check_non_negative_int, ch
 from .images import Image, default_celery_k8s_image
 from .instance_config import CeleryK8sRunLauncher
 from .instance_config_map import dump_yaml
-from .workload import WorkloadOptions, add_deployment, tcp_check_command, wait_for_tcp_container
+from .workload import WorkloadOptions, add_deployment, replace_options, tcp_check_command, wait_for_tcp_container
 
 __all__ = ["CeleryQueue", "CeleryWorkerPool", "CeleryWorkersSettings", "deep_merge"]
 
@@ -162,7 +162,7 @@ class CeleryWorkerPool(Construct):
             manifest(self, f"config-{queue.name}", "ConfigMap", name=config_map,
                      labels=release.labels(_COMPONENT, queue=queue.name),
                      body={"data": {"celery.yaml": dump_yaml(celery_yaml)}})
-            options = replace(s.options, labels={**s.options.labels, **queue.labels},
+            options = replace_options(s.options, labels={**s.options.labels, **queue.labels},
                               node_selector={**s.options.node_selector, **queue.node_selector})
             selector = self.pod_selectors[self.queue_names.index(queue.name)]
             status = {"exec": {"command": ["/bin/sh", "-c",

@@ -41,6 +41,7 @@ more than ``NET_BIND_SERVICE`` or do not drop ``ALL``, an ``Unconfined`` seccomp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -137,7 +138,18 @@ def parse_quantity(value: object) -> float | None:
     """A Kubernetes resource quantity as a number, or ``None`` if it is not one we can read."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    match = _QUANTITY.match(str(value)) if isinstance(value, str) else None
+    if type(value) is str:
+        return _parse_quantity_str(value)
+    return _parse_quantity_text(str(value)) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=1024)  # the same few quantities in every container: parsed once
+def _parse_quantity_str(value: str) -> float | None:
+    return _parse_quantity_text(value)
+
+
+def _parse_quantity_text(text: str) -> float | None:
+    match = _QUANTITY.match(text)
     if not match:
         return None
     return float(match.group(1)) * _SUFFIX[match.group(2)]
@@ -253,6 +265,7 @@ def restricted_violations(*, pod_security_context: Mapping[str, Any] | None = No
     return out
 
 
+@functools.lru_cache(maxsize=256)  # a few paths (/tmp ...), in every pod
 def _volume_name(path: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
     name = f"rw-{slug}"
@@ -419,14 +432,14 @@ def with_security_profile(settings: _T, profile: str) -> _T:
     The system's profile thus reaches every workload while a per-workload choice wins."""
     import dataclasses
 
-    from .workload import WorkloadOptions
+    from .workload import WorkloadOptions, replace_options
 
     def one(value: Any) -> Any:
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
             return value
         options = getattr(value, "options", None)
         if isinstance(options, WorkloadOptions) and options.security_profile is None:
-            return dataclasses.replace(value, options=dataclasses.replace(options, security_profile=profile))
+            return dataclasses.replace(value, options=replace_options(options, security_profile=profile))
         return value
 
     assert dataclasses.is_dataclass(settings) and not isinstance(settings, type)

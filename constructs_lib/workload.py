@@ -7,8 +7,9 @@ The builders here turn them, plus a construct's own containers, into a pod templ
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "env_from_secret",
     "env_value",
     "normalize_env",
+    "replace_options",
     "tcp_check_command",
     "wait_for_tcp_container",
 ]
@@ -191,34 +193,19 @@ class WorkloadOptions:
             value = getattr(self, f.name)
             if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
                 object.__setattr__(self, f.name, canonical(value))
-        p = "WorkloadOptions"
-        for name in ("resources", "init_container_resources", "affinity", "pod_security_context",
-                     "security_context"):
-            _mapping(f"{p}.{name}", getattr(self, name))
-        for name in ("node_selector", "labels", "annotations", "workload_labels",
-                     "workload_annotations"):
-            check_str_mapping(f"{p}.{name}", getattr(self, name))
-        _mapping_list(f"{p}.tolerations", self.tolerations)
-        normalize_env(f"{p}.env", self.env)
-        _names(f"{p}.env_config_maps", self.env_config_maps)
-        _names(f"{p}.env_secrets", self.env_secrets)
-        _names(f"{p}.image_pull_secrets", self.image_pull_secrets)
-        for i, volume in enumerate(_mapping_list(f"{p}.volumes", self.volumes)):
-            check_dns1123_label(f"{p}.volumes[{i}].name", volume.get("name"))
-        for i, mount in enumerate(_mapping_list(f"{p}.volume_mounts", self.volume_mounts)):
-            if not isinstance(mount.get("mountPath"), str) or not mount["mountPath"].startswith("/"):
-                raise ConfigError(f"{p}.volume_mounts[{i}].mountPath", mount.get("mountPath"),
-                                  "an absolute path")
-        for name in ("readiness_probe", "liveness_probe", "startup_probe"):
-            value = getattr(self, name)
-            if value is not None:
-                _mapping(f"{p}.{name}", value)
-        if self.scheduler_name is not None:
-            check_dns1123_subdomain(f"{p}.scheduler_name", self.scheduler_name)
-        if self.security_profile is not None:
-            check_security_profile(f"{p}.security_profile", self.security_profile)
-        self._check_as_the_api_server()
-        if self.security_profile == "hardened":
+        self._validate(None)
+
+    def _validate(self, changed: frozenset[str] | None) -> None:
+        """Every check of the fields in ``changed`` (``None``: all), in the one fixed order, so
+        the first problem raised is the one a check of every field would raise first when the
+        other fields are known to pass (see :func:`replace_options`)."""
+        for name, check in _FIELD_CHECKS:
+            if changed is None or name in changed:
+                check(self)
+        for name, check in _API_SERVER_CHECKS:
+            if changed is None or name in changed:
+                check(self)
+        if self.security_profile == "hardened" and (changed is None or not changed.isdisjoint(_RESTRICTED_FIELDS)):
             self.check_restricted()
 
     def check_restricted(self) -> None:
@@ -235,23 +222,122 @@ class WorkloadOptions:
         """The security profile in force (``default`` unless one was chosen)."""
         return self.security_profile or "default"
 
-    def _check_as_the_api_server(self) -> None:
-        """The Kubernetes type of each block, strictly, and the API server's rules (apiserver.py)."""
-        p = "WorkloadOptions"
-        for name, type_name in (("resources", "ResourceRequirements"), ("init_container_resources",
-                                "ResourceRequirements"), ("affinity", "Affinity"),
-                                ("pod_security_context", "PodSecurityContext"), ("security_context", "SecurityContext"),
-                                ("readiness_probe", "Probe"), ("liveness_probe", "Probe"), ("startup_probe", "Probe")):
-            check_block(f"{p}.{name}", getattr(self, name), type_name)
-        for name, type_name in (("tolerations", "Toleration"), ("volumes", "Volume"),
-                                ("volume_mounts", "VolumeMount")):
-            check_blocks(f"{p}.{name}", getattr(self, name), type_name)
-        if not isinstance(self.env, Mapping):
-            check_blocks(f"{p}.env", self.env, "EnvVar")
-        for name in ("node_selector", "labels", "workload_labels"):
-            raise_first(label_problems(f"{p}.{name}", getattr(self, name)))
-        for name in ("annotations", "workload_annotations"):
-            raise_first(annotation_problems(f"{p}.{name}", getattr(self, name)))
+
+_P = "WorkloadOptions"
+
+
+def _check_volumes(o: WorkloadOptions) -> None:
+    for i, volume in enumerate(_mapping_list(f"{_P}.volumes", o.volumes)):
+        check_dns1123_label(f"{_P}.volumes[{i}].name", volume.get("name"))
+
+
+def _check_volume_mounts(o: WorkloadOptions) -> None:
+    for i, mount in enumerate(_mapping_list(f"{_P}.volume_mounts", o.volume_mounts)):
+        if not isinstance(mount.get("mountPath"), str) or not mount["mountPath"].startswith("/"):
+            raise ConfigError(f"{_P}.volume_mounts[{i}].mountPath", mount.get("mountPath"), "an absolute path")
+
+
+def _check_optional_mapping(name: str) -> Callable[[WorkloadOptions], None]:
+    def check(o: WorkloadOptions) -> None:
+        value = getattr(o, name)
+        if value is not None:
+            _mapping(f"{_P}.{name}", value)
+    return check
+
+
+def _check_env_blocks(o: WorkloadOptions) -> None:
+    if not isinstance(o.env, Mapping):
+        check_blocks(f"{_P}.env", o.env, "EnvVar")
+
+
+def _attr_check(name: str, check: Callable[[str, Any], object]) -> Callable[[WorkloadOptions], None]:
+    def run(o: WorkloadOptions) -> None:
+        check(f"{_P}.{name}", getattr(o, name))
+    return run
+
+
+def _block_check(name: str, type_name: str) -> Callable[[WorkloadOptions], None]:
+    def run(o: WorkloadOptions) -> None:
+        check_block(f"{_P}.{name}", getattr(o, name), type_name)
+    return run
+
+
+def _blocks_check(name: str, type_name: str) -> Callable[[WorkloadOptions], None]:
+    def run(o: WorkloadOptions) -> None:
+        check_blocks(f"{_P}.{name}", getattr(o, name), type_name)
+    return run
+
+
+def _problems_check(name: str, problems: Callable[[str, Any], Iterator[Any]]) -> Callable[[WorkloadOptions], None]:
+    def run(o: WorkloadOptions) -> None:
+        raise_first(problems(f"{_P}.{name}", getattr(o, name)))
+    return run
+
+
+def _check_scheduler_name(o: WorkloadOptions) -> None:
+    if o.scheduler_name is not None:
+        check_dns1123_subdomain(f"{_P}.scheduler_name", o.scheduler_name)
+
+
+def _check_profile(o: WorkloadOptions) -> None:
+    if o.security_profile is not None:
+        check_security_profile(f"{_P}.security_profile", o.security_profile)
+
+
+#: The checks of each field, by itself (its type and shape), in the order they run.
+_FIELD_CHECKS: tuple[tuple[str, Callable[[WorkloadOptions], None]], ...] = (
+    *((name, _attr_check(name, _mapping)) for name in (
+        "resources", "init_container_resources", "affinity", "pod_security_context", "security_context")),
+    *((name, _attr_check(name, check_str_mapping)) for name in (
+        "node_selector", "labels", "annotations", "workload_labels", "workload_annotations")),
+    ("tolerations", _attr_check("tolerations", _mapping_list)),
+    ("env", _attr_check("env", normalize_env)),
+    *((name, _attr_check(name, _names)) for name in ("env_config_maps", "env_secrets", "image_pull_secrets")),
+    ("volumes", _check_volumes),
+    ("volume_mounts", _check_volume_mounts),
+    *((name, _check_optional_mapping(name)) for name in ("readiness_probe", "liveness_probe", "startup_probe")),
+    ("scheduler_name", _check_scheduler_name),
+    ("security_profile", _check_profile),
+)
+#: Then the Kubernetes type of each block, strictly, and the API server's rules (apiserver.py).
+_API_SERVER_CHECKS: tuple[tuple[str, Callable[[WorkloadOptions], None]], ...] = (
+    *((name, _block_check(name, type_name)) for name, type_name in (
+        ("resources", "ResourceRequirements"), ("init_container_resources", "ResourceRequirements"),
+        ("affinity", "Affinity"), ("pod_security_context", "PodSecurityContext"),
+        ("security_context", "SecurityContext"), ("readiness_probe", "Probe"), ("liveness_probe", "Probe"),
+        ("startup_probe", "Probe"))),
+    *((name, _blocks_check(name, type_name)) for name, type_name in (
+        ("tolerations", "Toleration"), ("volumes", "Volume"), ("volume_mounts", "VolumeMount"))),
+    ("env", _check_env_blocks),
+    *((name, _problems_check(name, label_problems)) for name in ("node_selector", "labels", "workload_labels")),
+    *((name, _problems_check(name, annotation_problems)) for name in ("annotations", "workload_annotations")),
+)
+#: The fields :meth:`WorkloadOptions.check_restricted` reads (with ``security_profile``).
+_RESTRICTED_FIELDS = frozenset({"pod_security_context", "security_context", "volumes", "security_profile"})
+_FIELD_NAMES = frozenset(f.name for f in fields(WorkloadOptions))
+
+
+def replace_options(options: WorkloadOptions, **changes: Any) -> WorkloadOptions:
+    """``dataclasses.replace(options, **changes)``, checking only what changed.
+
+    ``options`` passed every check when it was made (its fields are canonical and immutable by
+    convention), so the replaced object differs only in ``changes``: those are canonicalized and
+    checked here, in the order :meth:`WorkloadOptions.__post_init__` checks every field, with
+    the same errors; fields the changes leave alone are not checked again. The library derives
+    each workload's options this way (the system's security profile, a Celery queue's labels)."""
+    if type(options) is not WorkloadOptions:  # a subclass may check more: its own __post_init__ decides
+        return dataclasses.replace(options, **changes)
+    unknown = set(changes) - _FIELD_NAMES
+    if unknown:
+        raise TypeError(f"WorkloadOptions has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(type(options))
+    new.__dict__.update(options.__dict__)
+    for name, value in changes.items():
+        if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
+            value = canonical(value)
+        object.__setattr__(new, name, value)
+    new._validate(frozenset(changes))
+    return new
 
 
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")

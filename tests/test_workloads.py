@@ -512,3 +512,75 @@ def test_migrate_job_name_of_a_long_release_stays_a_label() -> None:
     name = job["metadata"]["name"]
     assert len(name) <= 63 and name[-9] == "-" and not name[:-9].endswith("-")
     assert name.startswith("r" * 40)
+
+
+# ---- replace_options: a derived WorkloadOptions checks what changed, as dataclasses.replace would ------------------
+_BASE_OPTIONS = dict(resources={"limits": {"cpu": "1"}}, labels={"team": "a"}, node_selector={"pool": "x"},
+                     security_context={"runAsUser": 1000}, volumes=[{"name": "data", "emptyDir": {}}],
+                     volume_mounts=[{"name": "data", "mountPath": "/data"}], env={"B": "2", "A": "1"})
+
+
+@pytest.mark.parametrize("changes", [
+    {"security_profile": "hardened"}, {"security_profile": "default"}, {"security_profile": None},
+    {"labels": {"z": "1", "team": "b"}, "node_selector": {"b": "2", "a": "1"}},
+    {"resources": {"requests": {"memory": "1Gi", "cpu": "1"}}}, {"env": [{"name": "X", "value": "1"}]},
+    {"volumes": ({"name": "other", "emptyDir": {}},)}, {},
+])
+def test_replace_options_is_dataclasses_replace(changes: dict[str, Any]) -> None:
+    import dataclasses
+
+    from constructs_lib.workload import WorkloadOptions, replace_options
+
+    options = WorkloadOptions(**_BASE_OPTIONS)  # type: ignore[arg-type]
+    derived = replace_options(options, **changes)
+    assert derived == dataclasses.replace(options, **changes)
+    assert type(derived) is WorkloadOptions and derived is not options
+    assert json.dumps(vars(derived)) == json.dumps(vars(dataclasses.replace(options, **changes)))  # canonical order
+
+
+@pytest.mark.parametrize("changes", [
+    {"security_profile": "strict"},
+    {"labels": {"team": "b-"}},
+    {"labels": {"team": 1}},
+    {"node_selector": {"pool": "x"}, "labels": {"Bad Key": "v"}, "workload_labels": {"a": "-"}},
+    {"labels": {"ok": "v"}, "node_selector": {"pool": ["x"]}},  # the first field's check comes first
+    {"resources": {"limits": {"cpu": "lots"}}},
+    {"resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}}},
+    {"resources": {"limit": {}}},
+    {"volumes": [{"name": "Data", "emptyDir": {}}]},
+    {"volume_mounts": [{"name": "data", "mountPath": "data"}]},
+    {"env": {"1A": "x"}},
+    {"env": [{"name": "A", "value": 1}]},
+    {"security_context": {"privileged": True}, "security_profile": "hardened"},
+    {"security_profile": "hardened", "volumes": [{"name": "h", "hostPath": {"path": "/"}}]},
+    {"scheduler_name": "Bad_Name"},
+    {"readiness_probe": {"exec": {"command": []}}},
+    {"tolerations": [{"tolerationSeconds": "long"}]},
+])
+def test_a_bad_value_in_a_derived_options_raises_what_replace_raises(changes: dict[str, Any]) -> None:
+    import dataclasses
+
+    from constructs_lib import ConfigError
+    from constructs_lib.workload import WorkloadOptions, replace_options
+
+    options = WorkloadOptions(**_BASE_OPTIONS)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError) as expected:
+        dataclasses.replace(options, **changes)
+    with pytest.raises(ConfigError) as raised:
+        replace_options(options, **changes)
+    assert (raised.value.field, str(raised.value)) == (expected.value.field, str(expected.value))
+
+
+def test_hardened_options_derived_again_are_checked_against_restricted() -> None:
+    from constructs_lib import ConfigError
+    from constructs_lib.workload import WorkloadOptions, replace_options
+
+    options = WorkloadOptions(security_context={"privileged": True})
+    with pytest.raises(ConfigError, match=r"security_context\.privileged"):
+        replace_options(options, security_profile="hardened")
+    hardened = WorkloadOptions(security_profile="hardened")
+    with pytest.raises(ConfigError, match=r"security_context\.privileged"):
+        replace_options(hardened, security_context={"privileged": True})
+    assert replace_options(hardened, labels={"a": "b"}).labels == {"a": "b"}
+    with pytest.raises(TypeError, match="no field 'label'"):
+        replace_options(hardened, label={"a": "b"})
