@@ -89,6 +89,7 @@ _IMAGE = re.compile(
     r"(?::[\w][\w.-]{0,127})?"
     r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
 
+_NO_LIMIT = 2**63  # (a name of any length)
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _PROBE_TIMINGS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
                   "failureThreshold", "terminationGracePeriodSeconds")
@@ -110,8 +111,12 @@ def _is_int(value: object) -> bool:
 
 
 def _int(path: str, value: object, low: int, high: int = MAX_INT32) -> Iterator[Problem]:
-    if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
+    if not _int_ok(value, low, high):
         yield path, value, f"an integer from {low} to {high}"
+
+
+def _int_ok(value: object, low: int, high: int = MAX_INT32) -> bool:
+    return _is_int(value) and low <= value <= high  # type: ignore[operator]
 
 
 # ---- names, labels, annotations -------------------------------------------------------------------
@@ -139,6 +144,8 @@ def label_problems(path: str, labels: object) -> Iterator[Problem]:
         yield path, labels, "a mapping of label keys to values"
         return
     for key, value in labels.items():
+        if type(key) is str and type(value) is str and _label_ok(key, value):
+            continue
         why = _qualified_name(key)
         if why:
             yield f"{path}.{key}", key, why
@@ -150,6 +157,12 @@ def label_problems(path: str, labels: object) -> Iterator[Problem]:
 @lru_cache(maxsize=4096)
 def _label_value(value: str) -> bool:
     return not value or (len(value) <= 63 and _QUALIFIED_NAME.fullmatch(value) is not None)
+
+
+@lru_cache(maxsize=8192)  # the same labels on an object, its selector and its pods: checked once
+def _label_ok(key: str, value: str) -> bool:
+    """A valid label (both strings)."""
+    return _qualified_name_str(key) is None and _label_value(value)
 
 
 def annotation_problems(path: str, annotations: object) -> Iterator[Problem]:
@@ -170,8 +183,20 @@ def annotation_problems(path: str, annotations: object) -> Iterator[Problem]:
 
 
 def _name(path: str, value: object, pattern: re.Pattern[str], limit: int, what: str) -> Iterator[Problem]:
-    if not isinstance(value, str) or len(value) > limit or not pattern.fullmatch(value):
+    if not _name_ok(value, pattern, limit):
         yield path, value, f"{what} of at most {limit} characters"
+
+
+def _name_ok(value: object, pattern: re.Pattern[str], limit: int) -> bool:
+    """Whether ``value`` is a string of at most ``limit`` characters matching ``pattern``."""
+    if type(value) is str:
+        return _str_name_ok(value, pattern, limit)
+    return isinstance(value, str) and len(value) <= limit and pattern.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=8192)  # the same names (containers, volumes, Services) in every object: matched once
+def _str_name_ok(value: str, pattern: re.Pattern[str], limit: int) -> bool:
+    return len(value) <= limit and pattern.fullmatch(value) is not None
 
 
 def _metadata(kind: str, metadata: Mapping[str, Any]) -> Iterator[Problem]:
@@ -218,6 +243,40 @@ def _parse_quantity_str(value: str) -> Fraction | None:
 
 
 def resources_problems(path: str, resources: object) -> Iterator[Problem]:
+    key = _resources_key(resources)
+    if key is not None and key in _good_resources:
+        return
+    found = False
+    for problem in _resources_problems(path, resources):
+        found = True
+        yield problem
+    if key is not None and not found:
+        if len(_good_resources) >= 1024:
+            _good_resources.clear()
+        _good_resources.add(key)
+
+
+#: ``resources`` found valid before (:func:`_resources_key`): the same few in every container.
+_good_resources: set[Any] = set()
+
+
+def _resources_key(resources: object) -> Any:
+    """``resources`` as a hashable value that equals another's only when both are the same
+    ``limits``/``requests`` dicts of strings to strings or ints (exactly those types), else None."""
+    if type(resources) is not dict or not resources.keys() <= {"limits", "requests"}:
+        return None
+    key = []
+    for part, block in resources.items():
+        if type(block) is not dict:
+            return None
+        for name, quantity in block.items():
+            if type(name) is not str or (type(quantity) is not str and type(quantity) is not int):
+                return None
+        key.append((part, tuple((name, type(q), q) for name, q in block.items())))
+    return tuple(key)
+
+
+def _resources_problems(path: str, resources: object) -> Iterator[Problem]:
     if not isinstance(resources, Mapping):
         yield path, resources, "a ResourceRequirements mapping (limits, requests)"
         return
@@ -251,9 +310,16 @@ def _port_number(path: str, value: object) -> Iterator[Problem]:
 
 
 def _port_name(path: str, value: object) -> Iterator[Problem]:
-    if (not isinstance(value, str) or len(value) > 15 or not _IANA_SVC_NAME.fullmatch(value) or "--" in value
-            or not re.search("[a-z]", value)):
+    if not (_port_name_ok(value) if type(value) is str else isinstance(value, str) and _port_name_text_ok(value)):
         yield path, value, "a port name: at most 15 lower-case alphanumerics or '-', with a letter, no '--'"
+
+
+def _port_name_text_ok(value: str) -> bool:
+    return (len(value) <= 15 and _IANA_SVC_NAME.fullmatch(value) is not None and "--" not in value
+            and re.search("[a-z]", value) is not None)
+
+
+_port_name_ok = lru_cache(maxsize=1024)(_port_name_text_ok)
 
 
 def _int_or_name_port(path: str, value: object) -> Iterator[Problem]:
@@ -286,11 +352,12 @@ def probe_problems(path: str, probe: object, *, handler_required: bool = True) -
     for timing in _PROBE_TIMINGS:
         if timing in probe:
             low = 1 if timing == "terminationGracePeriodSeconds" else 0
-            yield from _int(f"{path}.{timing}", probe[timing], low, MAX_INT64 if low else MAX_INT32)
+            if not _int_ok(probe[timing], low, MAX_INT64 if low else MAX_INT32):
+                yield from _int(f"{path}.{timing}", probe[timing], low, MAX_INT64 if low else MAX_INT32)
 
 
 def _image(path: str, value: object) -> Iterator[Problem]:
-    if not isinstance(value, str) or len(value) > 4096 or not _IMAGE.fullmatch(value):
+    if not _name_ok(value, _IMAGE, 4096):
         yield path, value, "an image reference such as registry.example.com/team/app:1.2 (no spaces or upper case)"
 
 
@@ -300,7 +367,7 @@ def security_context_problems(path: str, context: object) -> Iterator[Problem]:
     if not isinstance(context, Mapping):
         return
     for key in ("runAsUser", "runAsGroup", "fsGroup"):
-        if context.get(key) is not None:
+        if context.get(key) is not None and not _int_ok(context[key], 0):
             yield from _int(f"{path}.{key}", context[key], 0)
     for i, group in enumerate(context.get("supplementalGroups") or []):
         yield from _int(f"{path}.supplementalGroups[{i}]", group, 0)
@@ -312,11 +379,14 @@ def container_problems(path: str, container: object, *, partial: bool = False) -
     if not isinstance(container, Mapping):
         yield path, container, "a Container mapping"
         return
-    if not partial or "name" in container:
+    if (not partial or "name" in container) and not _name_ok(container.get("name"), _DNS1123_LABEL, 63):
         yield from _name(f"{path}.name", container.get("name"), _DNS1123_LABEL, 63, "a DNS-1123 label")
-    if not partial or "image" in container:
+    if (not partial or "image" in container) and not _name_ok(container.get("image"), _IMAGE, 4096):
         yield from _image(f"{path}.image", container.get("image"))
     for i, port in enumerate(container.get("ports") or []):
+        if (_int_ok(port.get("containerPort"), 1, 65535) and port.get("hostPort") is None
+                and (port.get("name") is None or (type(port["name"]) is str and _port_name_ok(port["name"])))):
+            continue
         where = f"{path}.ports[{i}]"
         yield from _port_number(f"{where}.containerPort", port.get("containerPort"))
         if port.get("hostPort") is not None:
@@ -325,7 +395,7 @@ def container_problems(path: str, container: object, *, partial: bool = False) -
             yield from _port_name(f"{where}.name", port["name"])
     for i, env in enumerate(container.get("env") or []):
         name = env.get("name") if isinstance(env, Mapping) else None
-        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+        if not _name_ok(name, _ENV_NAME, _NO_LIMIT):
             yield f"{path}.env[{i}].name", name, "an environment variable name matching [-._a-zA-Z][-._a-zA-Z0-9]*"
     if container.get("resources"):
         yield from resources_problems(f"{path}.resources", container["resources"])
@@ -351,7 +421,8 @@ def pod_spec_problems(path: str, spec: Mapping[str, Any]) -> Iterator[Problem]:
     volumes: set[str] = set()
     for i, volume in enumerate(spec.get("volumes") or []):
         name = volume.get("name")
-        yield from _name(f"{path}.volumes[{i}].name", name, _DNS1123_LABEL, 63, "a DNS-1123 label")
+        if not _name_ok(name, _DNS1123_LABEL, 63):
+            yield from _name(f"{path}.volumes[{i}].name", name, _DNS1123_LABEL, 63, "a DNS-1123 label")
         if name in volumes:
             yield f"{path}.volumes[{i}].name", name, "a volume name not already used in the pod"
         volumes.add(name)

@@ -318,3 +318,46 @@ def test_the_whole_object_schema_check(variant_objects: list[Manifest]) -> None:
 def test_the_schema_check_leaves_custom_resources_to_their_crd() -> None:
     assert schema_problems({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "x"}}) == []
     assert schema_problems({"apiVersion": "apps/v1", "kind": "Deploymnt", "metadata": {"name": "x"}})[0][0] == "kind"
+
+
+# ---- the checks' caches (each valid value is checked once): a bad value is never taken for a cached good one --------
+def test_a_cached_valid_label_does_not_pass_a_lookalike() -> None:
+    from constructs_lib.apiserver import label_problems
+
+    class Sneaky(str):  # equal to a cached valid value, but not a str the API server would get
+        pass
+
+    assert list(label_problems("l", {"app": "dagster", "tier": "web"})) == []  # cached as valid
+    assert list(label_problems("l", {"app": "dagster"})) == []
+    assert [p for p, _, _ in label_problems("l", {"app": "dagster-", "tier": 1})] == ["l.app", "l.tier"]
+    assert list(label_problems("l", {Sneaky("app"): "dagster"})) == []  # a str subclass is a string: still valid
+    assert [p for p, _, _ in label_problems("l", {"app": ["dagster"]})] == ["l.app"]
+
+
+def test_cached_valid_resources_do_not_pass_other_types_or_bad_pairs() -> None:
+    from constructs_lib.apiserver import resources_problems
+
+    good = {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}}
+    assert list(resources_problems("r", good)) == [] and list(resources_problems("r", copy.deepcopy(good))) == []
+    # the same quantities as other types (a bool equals 1, a float): checked, not taken from the cache
+    assert [p for p, _, _ in resources_problems("r", {"limits": {"cpu": True}})] == ["r.limits.cpu"]
+    assert list(resources_problems("r", {"limits": {"cpu": 1}})) == []
+    assert [p for p, _, _ in resources_problems("r", {"limits": {"cpu": 1}, "requests": {"cpu": 2}})] == [
+        "r.requests.cpu"]
+    assert [p for p, _, _ in resources_problems("r", {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}})] == [
+        "r.requests.cpu"]  # and again, from the same key: problems are never cached
+    assert [p for p, _, _ in resources_problems("r", {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}})] == [
+        "r.requests.cpu"]
+
+
+def test_cached_names_images_and_ports_do_not_pass_lookalikes() -> None:
+    from constructs_lib.apiserver import container_problems
+
+    ok: dict[str, Any] = {"name": "app", "image": "busybox:1", "ports": [{"containerPort": 80, "name": "http"}],
+                          "env": [{"name": "A_B", "value": "1"}]}
+    assert list(container_problems("c", ok)) == [] and list(container_problems("c", ok)) == []
+    bad = {"name": "App", "image": "Busybox:1", "ports": [{"containerPort": True, "name": "http--x"},
+                                                          {"containerPort": 80, "hostPort": 0}],
+           "env": [{"name": "1-A B"}]}
+    assert [p for p, _, _ in container_problems("c", bad)] == [
+        "c.name", "c.image", "c.ports[0].containerPort", "c.ports[0].name", "c.ports[1].hostPort", "c.env[0].name"]
