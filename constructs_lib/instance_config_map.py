@@ -43,7 +43,46 @@ _SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumpe
 def dump_yaml(data: Any) -> str:
     """Block-style YAML with sorted keys (the same input in any order gives the same bytes):
     the one YAML writer for generated files."""
-    return yaml.dump(data, Dumper=_SafeDumper, sort_keys=True, default_flow_style=False, width=1000)
+    key = repr(data) if _plain(data) else None  # (plain data: its repr says exactly what it is)
+    if key is not None:
+        text = _dumped.get(key)
+        if text is not None:
+            return text
+    text = yaml.dump(data, Dumper=_SafeDumper, sort_keys=True, default_flow_style=False, width=1000)
+    if key is not None:
+        if len(_dumped) >= _DUMPED_MAX:
+            _dumped.clear()
+        _dumped[key] = text
+    return text
+
+
+#: The YAML of plain data dumped before (a Celery queue's ``celery.yaml`` is the same for every
+#: queue of the same settings), by the data's ``repr``; bounded.
+_dumped: dict[str, str] = {}
+_DUMPED_MAX = 256
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(data: Any) -> bool:
+    """Whether ``data`` is built only of ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and
+    ``None`` (exactly those types), each container object appearing once (the dumper writes an
+    object met twice as an anchor and an alias); then equal ``repr`` means equal YAML."""
+    seen: set[int] = set()
+
+    def walk(value: Any, depth: int) -> bool:
+        kind = type(value)
+        if kind in _SCALARS:
+            return True
+        if depth > 100 or id(value) in seen:
+            return False
+        seen.add(id(value))
+        if kind is dict:
+            return all(type(k) in _SCALARS and walk(v, depth + 1) for k, v in value.items())
+        if kind is list:
+            return all(walk(v, depth + 1) for v in value)
+        return False
+
+    return walk(data, 0)
 
 
 class InstanceConfigMap(Construct):

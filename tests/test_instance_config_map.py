@@ -321,3 +321,25 @@ def test_additional_config_cannot_override_a_typed_block() -> None:
             run_launcher=K8sRunLauncher(),
             settings=InstanceSettings(additional_config={"run_launcher": {"module": "x"}}),
         )
+
+
+def test_dump_yaml_serves_plain_data_it_wrote_before_and_nothing_else() -> None:
+    from constructs_lib.instance_config_map import dump_yaml
+
+    def reference(data: Any) -> str:
+        return yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=True, default_flow_style=False, width=1000)
+
+    data = {"b": [1, 1.0, True, None, "1", "x: y"], "a": {"z": -0.0, "y": 0.0}}
+    assert dump_yaml(data) == dump_yaml(dict(reversed(list(data.items())))) == reference(data)
+    # the same repr from other values: each written as itself
+    assert dump_yaml({"a": 1}) != dump_yaml({"a": True}) != dump_yaml({"a": "1"})
+    shared = {"k": "v"}
+    assert dump_yaml({"x": shared, "y": shared}) == reference({"x": shared, "y": shared})  # anchors, not cached
+    assert "&id001" in dump_yaml({"x": shared, "y": shared})
+
+    class Text(str):
+        pass
+
+    assert dump_yaml({"a": "b"}) == "a: b\n"
+    with pytest.raises(yaml.representer.RepresenterError):  # what the dumper says of it, cached or not
+        dump_yaml({"a": Text("b")})
