@@ -109,6 +109,20 @@ def checked(init: F) -> F:
     signature = inspect.signature(init)
     owner = init.__qualname__.split(".")[0]
     checks: dict[str, tuple[Any, Check]] = {}
+    params = signature.parameters
+    simple = all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params.values())
+    positional = [n for n, p in params.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    required = {n for n, p in params.items() if p.default is p.empty}
+
+    def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """What ``signature.bind(...).arguments`` holds (names in the signature's order), worked
+        out directly for a call that binds plainly; any other call goes through ``bind``."""
+        if simple and len(args) <= len(positional) and not kwargs.keys() & positional[:len(args)]:
+            given = dict(zip(positional, args, strict=False))
+            given.update(kwargs)
+            if given.keys() <= params.keys() and required <= given.keys():
+                return [(name, given[name]) for name in params if name in given]
+        return signature.bind(*args, **kwargs).arguments.items()  # a missing or unknown argument: TypeError
 
     @functools.wraps(init)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -117,8 +131,7 @@ def checked(init: F) -> F:
                 if name != "self" and p.annotation is not p.empty:
                     tp = _resolve(p.annotation, init.__module__)
                     checks[name] = (tp, _compile(tp))
-        bound = signature.bind(self, *args, **kwargs)  # a missing or unknown argument: Python's TypeError
-        for name, value in bound.arguments.items():
+        for name, value in arguments((self, *args), kwargs):
             check = checks.get(name)
             if check is not None and not check[1](value):
                 raise ConfigError(f"{owner}.{name}", value, _describe(check[0]))

@@ -68,3 +68,21 @@ def test_what_the_annotations_allow_passes() -> None:
     _Example(chart, "e", release=Release(), names=("a", "b"), labels={"a": "b"}, mode="b", ratio=2, count=3,
              anything=object())
     assert [c.node.id for c in chart.node.children] == ["e"]
+
+
+def test_how_the_arguments_are_bound_is_pythons() -> None:
+    scope = cdk8s.Chart(cdk8s.App(), "binding")
+    _Example(scope, "positional", release=Release())
+    _Example(scope=scope, id="keywords", release=Release())
+    with pytest.raises(ConfigError, match=r"_Example\.release"):  # checked in the signature's order, given in any
+        _Example(scope, "x", names=[1], release="dagster")  # type: ignore[arg-type, list-item]
+    with pytest.raises(ConfigError, match=r"_Example\.scope"):
+        _Example(id="y", release=Release(), scope="scope")  # type: ignore[arg-type]
+    for call, message in (
+        (lambda: _Example(scope, "a"), "missing a required argument: 'release'"),  # type: ignore[call-arg]
+        (lambda: _Example(scope, "b", id="c", release=Release()), "multiple values for argument 'id'"),  # type: ignore[misc]
+        (lambda: _Example(scope, "d", Release()), "too many positional arguments"),  # type: ignore[misc]
+        (lambda: _Example(scope, "e", release=Release(), colour="red"), "unexpected keyword argument 'colour'"),  # type: ignore[call-arg]
+    ):
+        with pytest.raises(TypeError, match=message):
+            call()
