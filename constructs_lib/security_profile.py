@@ -432,6 +432,7 @@ def with_security_profile(settings: _T, profile: str) -> _T:
     The system's profile thus reaches every workload while a per-workload choice wins."""
     import dataclasses
 
+    from .user_code_deployment import CodeLocationSettings
     from .workload import WorkloadOptions, replace_options
 
     def one(value: Any) -> Any:
@@ -439,7 +440,13 @@ def with_security_profile(settings: _T, profile: str) -> _T:
             return value
         options = getattr(value, "options", None)
         if isinstance(options, WorkloadOptions) and options.security_profile is None:
-            return dataclasses.replace(value, options=replace_options(options, security_profile=profile))
+            options = replace_options(options, security_profile=profile)
+            if type(value) is CodeLocationSettings:  # (hundreds of them) its checks do not read options:
+                new = object.__new__(CodeLocationSettings)  # as replace, without checking the rest again
+                new.__dict__.update(value.__dict__)
+                object.__setattr__(new, "options", options)
+                return new
+            return dataclasses.replace(value, options=options)
         return value
 
     assert dataclasses.is_dataclass(settings) and not isinstance(settings, type)
@@ -447,9 +454,13 @@ def with_security_profile(settings: _T, profile: str) -> _T:
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
         if isinstance(value, (list, tuple)):
-            new: Any = type(value)(one(v) for v in value)
+            items = [one(v) for v in value]
+            # (a replaced item differs from the original in its options' profile, unless that is None)
+            if any(new is not old for new, old in zip(items, value, strict=True)) and (
+                    profile is not None or type(value)(items) != value):
+                changes[f.name] = type(value)(items)
         else:
             new = one(value)
-        if new is not value and new != value:
-            changes[f.name] = new
+            if new is not value and new != value:
+                changes[f.name] = new
     return dataclasses.replace(settings, **changes) if changes else settings

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ._manifest import Json
+from ._manifest import Json, manifest
 from .apiserver import annotation_problems, check_block, check_blocks, label_problems, raise_first
 from .errors import (
     ConfigError,
@@ -199,11 +199,11 @@ class WorkloadOptions:
         """Every check of the fields in ``changed`` (``None``: all), in the one fixed order, so
         the first problem raised is the one a check of every field would raise first when the
         other fields are known to pass (see :func:`replace_options`)."""
-        for name, check in _FIELD_CHECKS:
-            if changed is None or name in changed:
+        if changed is None:
+            for _, check in _CHECKS:
                 check(self)
-        for name, check in _API_SERVER_CHECKS:
-            if changed is None or name in changed:
+        else:
+            for _, check in sorted(c for name in changed for c in _CHECKS_BY_FIELD[name]):
                 check(self)
         if self.security_profile == "hardened" and (changed is None or not changed.isdisjoint(_RESTRICTED_FIELDS)):
             self.check_restricted()
@@ -312,9 +312,13 @@ _API_SERVER_CHECKS: tuple[tuple[str, Callable[[WorkloadOptions], None]], ...] = 
     *((name, _problems_check(name, label_problems)) for name in ("node_selector", "labels", "workload_labels")),
     *((name, _problems_check(name, annotation_problems)) for name in ("annotations", "workload_annotations")),
 )
+#: Every check, numbered in order, and each field's.
+_CHECKS = tuple(enumerate(check for _, check in (*_FIELD_CHECKS, *_API_SERVER_CHECKS)))
+_CHECKS_BY_FIELD: dict[str, list[tuple[int, Callable[[WorkloadOptions], None]]]] = {
+    f.name: [numbered for numbered, (name, _) in zip(_CHECKS, (*_FIELD_CHECKS, *_API_SERVER_CHECKS), strict=True)
+             if name == f.name] for f in fields(WorkloadOptions)}
 #: The fields :meth:`WorkloadOptions.check_restricted` reads (with ``security_profile``).
 _RESTRICTED_FIELDS = frozenset({"pod_security_context", "security_context", "volumes", "security_profile"})
-_FIELD_NAMES = frozenset(f.name for f in fields(WorkloadOptions))
 
 
 def replace_options(options: WorkloadOptions, **changes: Any) -> WorkloadOptions:
@@ -327,7 +331,7 @@ def replace_options(options: WorkloadOptions, **changes: Any) -> WorkloadOptions
     each workload's options this way (the system's security profile, a Celery queue's labels)."""
     if type(options) is not WorkloadOptions:  # a subclass may check more: its own __post_init__ decides
         return dataclasses.replace(options, **changes)
-    unknown = set(changes) - _FIELD_NAMES
+    unknown = set(changes) - _CHECKS_BY_FIELD.keys()
     if unknown:
         raise TypeError(f"WorkloadOptions has no field {sorted(unknown)[0]!r}")
     new = object.__new__(type(options))
@@ -540,8 +544,6 @@ def add_deployment(
 ) -> Any:
     """A Deployment whose selector is exactly ``selector`` (which the pod template carries);
     ``replicas=None`` leaves the count to an autoscaler."""
-    from ._manifest import manifest
-
     spec: Json = {} if replicas is None else {"replicas": replicas}
     if strategy:
         spec["strategy"] = strategy
@@ -564,8 +566,6 @@ def add_service(
     annotations: Mapping[str, str] | None = None,
 ) -> Any:
     """A Service selecting exactly the pods of one workload."""
-    from ._manifest import manifest
-
     return manifest(scope, id, "Service", name=name, labels=labels, annotations=annotations or None,
                     body={"spec": {"type": service_type, "ports": list(ports), "selector": dict(selector)}})
 

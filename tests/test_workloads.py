@@ -584,3 +584,40 @@ def test_hardened_options_derived_again_are_checked_against_restricted() -> None
     assert replace_options(hardened, labels={"a": "b"}).labels == {"a": "b"}
     with pytest.raises(TypeError, match="no field 'label'"):
         replace_options(hardened, label={"a": "b"})
+
+
+def test_with_security_profile_is_replacing_each_options_profile() -> None:
+    import dataclasses
+    import inspect
+
+    from constructs_lib import ConfigError, DagsterSystemConfig, K8sRunLauncher, PostgreSqlSettings
+    from constructs_lib.security_profile import with_security_profile
+    from constructs_lib.workload import WorkloadOptions
+
+    # CodeLocationSettings are copied with their new options without their own checks again: these
+    # must not read the options (else dataclasses.replace would have to run them)
+    assert "options" not in inspect.getsource(CodeLocationSettings.__post_init__)
+    config = DagsterSystemConfig(postgresql=PostgreSqlSettings(password="x"), run_launcher=K8sRunLauncher(),
+                                 code_locations=[
+                                     CodeLocationSettings(name="a"),
+                                     CodeLocationSettings(name="b", options=WorkloadOptions(security_profile="default")),
+                                     CodeLocationSettings(name="c", options=WorkloadOptions(labels={"x": "y"}))])
+
+    def reference(settings: Any, profile: str) -> Any:
+        def one(value: Any) -> Any:
+            options = getattr(value, "options", None)
+            if isinstance(options, WorkloadOptions) and options.security_profile is None:
+                return dataclasses.replace(value, options=dataclasses.replace(options, security_profile=profile))
+            return value
+        return dataclasses.replace(settings, **{
+            f.name: (type(v)(one(x) for x in v) if isinstance(v, (list, tuple)) else one(v))
+            for f in dataclasses.fields(settings) for v in [getattr(settings, f.name)]})
+
+    for profile in ("default", "hardened"):
+        derived = with_security_profile(config, profile)
+        assert derived == reference(config, profile)
+        assert [c.options.security_profile for c in derived.code_locations] == [profile, "default", profile]
+        assert derived.code_locations[1] is config.code_locations[1]
+    with pytest.raises(ConfigError, match=r"WorkloadOptions\.security_context\.privileged"):
+        with_security_profile(dataclasses.replace(config, code_locations=[CodeLocationSettings(
+            name="p", options=WorkloadOptions(security_context={"privileged": True}))]), "hardened")
