@@ -9,6 +9,7 @@ from constructs import Construct
 from ._checked import checked
 from ._manifest import manifest
 from .errors import ConfigError, check_dns1123_subdomain, check_env_name
+from .workload import init_construct
 
 __all__ = ["EnvConfigMap"]
 
@@ -29,7 +30,7 @@ class EnvConfigMap(Construct):
     @checked
     def __init__(self, scope: Construct, id: str, *, name: str, data: Mapping[str, str],
                  labels: Mapping[str, str] | None = None) -> None:
-        super().__init__(scope, id)
+        init_construct(self, EnvConfigMap, scope, id)  # (made hundreds of times in a large system)
         check_dns1123_subdomain("EnvConfigMap.name", name)
         for key, value in data.items():
             check_env_name(f"EnvConfigMap({name}).data", key)

@@ -26,6 +26,7 @@ from .workload import (
     env_from_config_map,
     env_from_secret,
     env_value,
+    init_construct,
     normalize_env,
 )
 from .workspace_config_map import GrpcLocation
@@ -127,7 +128,7 @@ class UserCodeDeployment(Construct):
     ) -> None:
         # The shared env ConfigMap is written once per instance, next to its first location.
         self.shared_env_config_map = instance.user_code_env_config_map(scope)
-        super().__init__(scope, id)
+        init_construct(self, UserCodeDeployment, scope, id)  # (made hundreds of times in a large system)
         s = settings
         release = instance.release
         service_account = service_account_name or instance.service_account_name

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import jsii
+from constructs import Construct
+
 from ._manifest import Json, manifest
 from .apiserver import annotation_problems, check_block, check_blocks, label_problems, raise_first
 from .errors import (
@@ -33,6 +36,7 @@ __all__ = [
     "build_pod_template",
     "env_from_config_map",
     "env_from_secret",
+    "init_construct",
     "env_value",
     "normalize_env",
     "replace_options",
@@ -56,6 +60,22 @@ class SecretKeyRef:
     def env(self, env_name: str) -> Json:
         """An env var whose value the kubelet reads from this Secret key."""
         return {"name": env_name, "valueFrom": {"secretKeyRef": {"name": self.name, "key": self.key}}}
+
+
+def init_construct(obj: Construct, owner: type[Construct], scope: Construct, id: str) -> None:
+    """``super(owner, obj).__init__(scope, id)`` in a construct ``owner`` whose ``__init__`` is
+    :func:`~._checked.checked` (``scope: Construct, id: str``, so both were checked already): when
+    that is ``Construct.__init__``, its ``jsii.create`` without the generated constructor's second
+    run-time type check of the two (typeguard, tens of microseconds per construct, and a large
+    system makes hundreds); anything else in between runs as it is."""
+    init: Any = super(owner, obj).__init__
+    if getattr(init, "__func__", None) is _CONSTRUCT_INIT:
+        jsii.create(obj.__class__, obj, [scope, id])
+    else:
+        init(scope, id)
+
+
+_CONSTRUCT_INIT = Construct.__init__
 
 
 def canonical(value: Any) -> Any:

@@ -86,3 +86,27 @@ def test_how_the_arguments_are_bound_is_pythons() -> None:
     ):
         with pytest.raises(TypeError, match=message):
             call()
+
+
+def test_init_construct_is_constructs_init_without_a_second_check() -> None:
+    from constructs_lib.env_config_map import EnvConfigMap
+
+    chart = cdk8s.Chart(cdk8s.App(), "tree")
+    env = EnvConfigMap(chart, "env", name="x-env", data={"A": "1"})
+    assert env.node.scope is chart and env.node.id == "env" and env.node.path == "tree/env"
+    with pytest.raises(ConfigError, match=r"EnvConfigMap\.scope"):  # still checked, once
+        EnvConfigMap("chart", "env2", name="y-env", data={})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"EnvConfigMap\.id"):
+        EnvConfigMap(chart, 2, name="y-env", data={})  # type: ignore[arg-type]
+    calls: list[str] = []
+
+    class Between(constructs.Construct):
+        def __init__(self, scope: constructs.Construct, id: str) -> None:
+            calls.append(id)
+            super().__init__(scope, id)
+
+    class Mine(EnvConfigMap, Between):  # a class between EnvConfigMap and Construct: its __init__ runs
+        pass
+
+    mine = Mine(chart, "mine", name="z-env", data={})
+    assert calls == ["mine"] and mine.node.path == "tree/mine"

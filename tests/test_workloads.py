@@ -600,7 +600,8 @@ def test_with_security_profile_is_replacing_each_options_profile() -> None:
     config = DagsterSystemConfig(postgresql=PostgreSqlSettings(password="x"), run_launcher=K8sRunLauncher(),
                                  code_locations=[
                                      CodeLocationSettings(name="a"),
-                                     CodeLocationSettings(name="b", options=WorkloadOptions(security_profile="default")),
+                                     CodeLocationSettings(name="b",
+                                                          options=WorkloadOptions(security_profile="default")),
                                      CodeLocationSettings(name="c", options=WorkloadOptions(labels={"x": "y"}))])
 
     def reference(settings: Any, profile: str) -> Any:
