@@ -65,6 +65,13 @@ def _annotation(model: type[BaseModel], field_name: str) -> Any:
     return model.model_fields[field_name].annotation
 
 
+def _fresh(empty: Obj | list[Any]) -> Any:
+    """An empty ``{}`` or ``[]`` default, made fresh for each model by its type (pydantic would
+    deep-copy a default it cannot hash, thousands of times for a values file of many code
+    locations); the JSON schema shows it as the default, as for any other default."""
+    return Field(default_factory=type(empty), json_schema_extra={"default": empty})
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False,
                               validate_default=False)
@@ -92,7 +99,7 @@ class ExternalImage(Model):
 class Service(Model):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     port: int
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = _fresh({})
 
 
 class Global(Model):
@@ -120,21 +127,21 @@ class Workspace(Model):
 class PodSettings(Model):
     """Keys every Dagster workload of the chart shares."""
 
-    env: Obj | list[Obj] = []
-    env_config_maps: list[Obj] = []
-    env_secrets: list[Obj] = []
-    deployment_labels: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    volumes: list[Obj] | None = []
-    volume_mounts: list[Obj] | None = []
-    annotations: dict[str, str] = {}
-    node_selector: dict[str, str] = {}
-    affinity: Obj = {}
-    tolerations: list[Obj] = []
-    pod_security_context: Obj = {}
-    security_context: Obj = {}
-    resources: Obj = {}
-    init_container_resources: Obj | None = {}
+    env: Obj | list[Obj] = _fresh([])
+    env_config_maps: list[Obj] = _fresh([])
+    env_secrets: list[Obj] = _fresh([])
+    deployment_labels: dict[str, str] = _fresh({})
+    labels: dict[str, str] = _fresh({})
+    volumes: list[Obj] | None = _fresh([])
+    volume_mounts: list[Obj] | None = _fresh([])
+    annotations: dict[str, str] = _fresh({})
+    node_selector: dict[str, str] = _fresh({})
+    affinity: Obj = _fresh({})
+    tolerations: list[Obj] = _fresh([])
+    pod_security_context: Obj = _fresh({})
+    security_context: Obj = _fresh({})
+    resources: Obj = _fresh({})
+    init_container_resources: Obj | None = _fresh({})
     scheduler_name: str | None = None
 
 
@@ -154,14 +161,14 @@ class Webserver(PodSettings):
     db_pool_recycle: int | None = None
     log_level: str | None = None
     readiness_probe: Obj = WEBSERVER_READINESS
-    liveness_probe: Obj = {}
+    liveness_probe: Obj = _fresh({})
     startup_probe: Obj = {"enabled": False}
 
 
 class ConfigurableClass(Model):
     module: str
     class_: str = Field(alias="class")
-    config: Obj = {}
+    config: Obj = _fresh({})
 
 
 class AzureBlobComputeLogManager(Model):
@@ -234,12 +241,12 @@ class UserDeployment(PodSettings):
     include_config_in_launched_runs: IncludeConfigInLaunchedRuns | None = None
     deployment_namespace: str | None = None
     port: int = 3030
-    env: Obj | list[Obj] | None = []  # type: ignore[assignment]
+    env: Obj | list[Obj] | None = _fresh([])  # type: ignore[assignment]
     readiness_probe: Obj | None = None
     liveness_probe: Obj | None = None
     startup_probe: Obj | None = None
-    init_containers: list[Obj] | None = []
-    sidecar_containers: list[Obj] | None = []
+    init_containers: list[Obj] | None = _fresh([])
+    sidecar_containers: list[Obj] | None = _fresh([])
     service: dict[str, dict[str, str]] | None = None
     replica_count: int = 1
 
@@ -260,13 +267,13 @@ def _default_deployments() -> list[UserDeployment]:
 class UserDeploymentsServiceAccount(Model):
     create: bool = True
     name: str = ""
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = _fresh({})
 
 
 class UserDeployments(Model):
     enabled: bool = True
     enable_subchart: bool = True
-    image_pull_secrets: list[Obj] = []
+    image_pull_secrets: list[Obj] = _fresh([])
     deployments: list[UserDeployment] = Field(default_factory=_default_deployments)
     # Keys of the subchart's own values, accepted when set through the parent chart.
     service_account: UserDeploymentsServiceAccount | None = None
@@ -304,13 +311,13 @@ class K8sRunLauncherConfig(Model):
     job_namespace: str | None = None
     load_incluster_config: bool = True
     kubeconfig_file: str | None = None
-    env_config_maps: list[Obj] = []
-    env_secrets: list[Obj] = []
-    env_vars: list[str] = []
-    volumes: list[Obj] = []
-    volume_mounts: list[Obj] = []
-    labels: dict[str, str] | None = {}
-    resources: Obj | None = {}
+    env_config_maps: list[Obj] = _fresh([])
+    env_secrets: list[Obj] = _fresh([])
+    env_vars: list[str] = _fresh([])
+    volumes: list[Obj] = _fresh([])
+    volume_mounts: list[Obj] = _fresh([])
+    labels: dict[str, str] | None = _fresh({})
+    resources: Obj | None = _fresh({})
     fail_pod_on_run_failure: bool | None = False
     scheduler_name: str | None = None
     security_context: Obj | None = None
@@ -335,10 +342,10 @@ class QueueAutoscaling(Model):
 class CeleryWorkerQueue(Model):
     name: str
     replica_count: int = 1
-    labels: dict[str, str] | None = {}
-    node_selector: dict[str, str] | None = {}
-    config_source: Obj | None = {}
-    additional_celery_args: list[str] | None = []
+    labels: dict[str, str] | None = _fresh({})
+    node_selector: dict[str, str] | None = _fresh({})
+    config_source: Obj | None = _fresh({})
+    additional_celery_args: list[str] | None = _fresh([])
     autoscaling: QueueAutoscaling | None = None
 
 
@@ -351,9 +358,9 @@ class CeleryK8sRunLauncherConfig(PodSettings):
     image_pull_policy: PullPolicy | None = "Always"
     job_namespace: str | None = None
     name_override: str = "celery-workers"
-    config_source: Obj = {}
+    config_source: Obj = _fresh({})
     worker_queues: list[CeleryWorkerQueue] = [CeleryWorkerQueue.model_validate({"name": "dagster", "replicaCount": 2})]
-    env: Obj = {}
+    env: Obj = _fresh({})
     liveness_probe: Obj = CELERY_LIVENESS
     fail_pod_on_run_failure: bool | None = False
 
@@ -381,21 +388,21 @@ class BundledPersistence(Model):
 class BundledPlacement(Model):
     """Where the pod runs and how it is labelled (bitnami postgresql spells these under ``master``)."""
 
-    node_selector: dict[str, str] = {}
-    tolerations: list[Obj] = []
-    affinity: Obj = {}
-    pod_annotations: dict[str, str] = {}
-    pod_labels: dict[str, str] = {}
+    node_selector: dict[str, str] = _fresh({})
+    tolerations: list[Obj] = _fresh([])
+    affinity: Obj = _fresh({})
+    pod_annotations: dict[str, str] = _fresh({})
+    pod_labels: dict[str, str] = _fresh({})
 
 
 class BundledPod(BundledPlacement):
     """Keys of the bitnami subcharts that keep their meaning on the library's own StatefulSet."""
 
     persistence: BundledPersistence = BundledPersistence()
-    resources: Obj = {}
-    security_context: Obj = {}
-    pod_security_context: Obj = {}
-    container_security_context: Obj = {}
+    resources: Obj = _fresh({})
+    security_context: Obj = _fresh({})
+    pod_security_context: Obj = _fresh({})
+    container_security_context: Obj = _fresh({})
 
 
 class PostgreSQL(BundledPod):
@@ -405,7 +412,7 @@ class PostgreSQL(BundledPod):
     postgresql_username: str = "test"
     postgresql_password: str | None = None
     postgresql_database: str = "test"
-    postgresql_params: Obj = {}
+    postgresql_params: Obj = _fresh({})
     postgresql_scheme: str | None = ""
     service: dict[str, int] = {"port": 5432}
     master: BundledPlacement | None = None
@@ -452,8 +459,8 @@ class Redis(Model):
     broker_url: str = ""
     backend_url: str = ""
     master: BundledPod = BundledPod()
-    security_context: Obj = {}
-    container_security_context: Obj = {}
+    security_context: Obj = _fresh({})
+    container_security_context: Obj = _fresh({})
     persistence: RedisClaim = RedisClaim()
 
 
@@ -466,13 +473,13 @@ class Flower(Model):
     image: ExternalImage = ExternalImage.model_validate(
         {"repository": "docker.io/mher/flower", "tag": "0.9.5", "pullPolicy": "Always"})
     service: Service = Service(port=5555)
-    annotations: dict[str, str] | None = {}
-    node_selector: dict[str, str] = {}
-    affinity: Obj = {}
-    tolerations: list[Obj] = []
-    pod_security_context: Obj = {}
-    security_context: Obj = {}
-    resources: Obj = {}
+    annotations: dict[str, str] | None = _fresh({})
+    node_selector: dict[str, str] = _fresh({})
+    affinity: Obj = _fresh({})
+    tolerations: list[Obj] = _fresh([])
+    pod_security_context: Obj = _fresh({})
+    security_context: Obj = _fresh({})
+    resources: Obj = _fresh({})
     liveness_probe: Obj = FLOWER_LIVENESS
     startup_probe: Obj = FLOWER_STARTUP
     scheduler_name: str | None = None
@@ -495,15 +502,15 @@ class IngressRoute(Model):
     path: str = "/*"
     path_type: Literal["Exact", "Prefix", "ImplementationSpecific"] = "ImplementationSpecific"
     tls: IngressTLS = IngressTLS()
-    preceding_paths: list[IngressPath] = []
-    succeeding_paths: list[IngressPath] = []
+    preceding_paths: list[IngressPath] = _fresh([])
+    succeeding_paths: list[IngressPath] = _fresh([])
 
 
 class Ingress(Model):
     enabled: bool = False
     api_version: str | None = None
-    annotations: dict[str, str] = {}
-    labels: dict[str, str] = {}
+    annotations: dict[str, str] = _fresh({})
+    labels: dict[str, str] = _fresh({})
     ingress_class_name: str | None = None
     dagster_webserver: IngressRoute = IngressRoute()
     read_only_dagster_webserver: IngressRoute = IngressRoute()
@@ -531,7 +538,7 @@ class PodDisruptionBudget(Model):
 
 class QueuedRunCoordinatorConfig(Model):
     max_concurrent_runs: int | dict[str, str] | None = None
-    tag_concurrency_limits: list[Obj] | None = []
+    tag_concurrency_limits: list[Obj] | None = _fresh([])
     dequeue_interval_seconds: int | dict[str, str] | None = None
     dequeue_use_threads: bool | None = True
     dequeue_num_workers: int | dict[str, str] | None = 4
@@ -580,9 +587,9 @@ class Daemon(PodSettings):
     run_retries: RunRetries = RunRetries()
     sensors: Threads = Threads()
     schedules: Threads = Threads()
-    liveness_probe: Obj = {}
-    readiness_probe: Obj = {}
-    startup_probe: Obj = {}
+    liveness_probe: Obj = _fresh({})
+    readiness_probe: Obj = _fresh({})
+    startup_probe: Obj = _fresh({})
 
 
 class Busybox(Model):
@@ -600,7 +607,7 @@ class Telemetry(Model):
 class ServiceAccount(Model):
     create: bool = True
     name: str = ""
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = _fresh({})
 
 
 class TickRetention(Model):
@@ -619,7 +626,7 @@ class Retention(Model):
 
 class PipelineRun(Model):
     image: Image = Image(repository="docker.io/dagster/user-code-example")
-    env: Obj | list[Obj] = {}
+    env: Obj | list[Obj] = _fresh({})
 
 
 class HelmValues(Model):
@@ -629,7 +636,7 @@ class HelmValues(Model):
     name_override: str = ""
     fullname_override: str = ""
     rbac_enabled: bool = True
-    image_pull_secrets: list[Obj] = []
+    image_pull_secrets: list[Obj] = _fresh([])
     dagster_webserver: Webserver = Webserver()
     compute_log_manager: ComputeLogManager = ComputeLogManager()
     python_logs: PythonLogs = PythonLogs()
@@ -651,7 +658,7 @@ class HelmValues(Model):
     telemetry: Telemetry = Telemetry()
     service_account: ServiceAccount = ServiceAccount()
     retention: Retention = Retention()
-    additional_instance_config: Obj = {}
+    additional_instance_config: Obj = _fresh({})
     pipeline_run: PipelineRun = PipelineRun()
     # Extensions of this library (not keys of the official chart).
     security_profile: Literal["default", "hardened"] = Field(
