@@ -274,15 +274,20 @@ def synthesis_error(error: ConfigError, values: Mapping[str, Any]) -> ConfigErro
     return ValuesError(source, error.value, _values_expected("", error.expected) + where)
 
 
-@contextlib.contextmanager
-def _values_words(base: str = "") -> Iterator[None]:
+class _values_words:  # lower case: read as `with _values_words(path):`; a class is cheaper than a generator
     """A construct's ConfigError raised inside names the values key (see :func:`values_path`)."""
-    try:
-        yield
-    except ValuesError:
-        raise
-    except ConfigError as error:
-        raise in_values_words(error, base) from None
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: str = "") -> None:
+        self.base = base
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, ConfigError) and not isinstance(error, ValuesError):
+            raise in_values_words(error, self.base) from None
 
 
 # ---- layering -------------------------------------------------------------------------------------
