@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import math
 import sys
 import types
 from collections.abc import Iterator, Mapping
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib.errors import ConfigError
+from constructs_lib.errors import ConfigError, short
 from constructs_lib.helm import load_values, translate, yaml_input
 from constructs_lib.helm.strvals import copy_values, parse_set, set_path
 
@@ -257,3 +258,66 @@ def test_copy_values_is_deepcopy() -> None:
     memo: dict[int, Any] = {}
     first = copy_values(shared, memo)
     assert copy_values({"again": shared}, memo)["again"] is first  # one memo, one copy, as deepcopy
+
+
+# ---- check_tree: leaves counted in place, the same errors ---------------------------------------------
+def _reference_check_tree(value: Any, source: str) -> None:
+    """yaml_input.check_tree as it was (every value visited by a call of its own)."""
+    count = 0
+    path: list[str | int] = []
+
+    def where() -> str:
+        text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        return short(text or "<top>", quote=False)
+
+    def walk(node: Any, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > yaml_input.MAX_NODES:
+            raise yaml_input.InputError(source, f"more than {yaml_input.MAX_NODES:,} values")
+        if depth > yaml_input.MAX_DEPTH:
+            raise yaml_input.InputError(source, f"{where()}: nested deeper than {yaml_input.MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, child in node.items():
+                path.append(key)
+                if not isinstance(key, str):
+                    path.pop()
+                    raise yaml_input.InputError(source, f"{where()}: key {short(key)} is not a string")
+                walk(child, depth + 1)
+                path.pop()
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                path.append(index)
+                walk(child, depth + 1)
+                path.pop()
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise yaml_input.InputError(source, f"{where()}: {node} is not a number JSON can hold")
+        elif node is not None and not isinstance(node, (str, int, bool)):
+            raise yaml_input.InputError(source, f"{where()}: a {type(node).__name__} is not a JSON value")
+
+    walk(value, 0)
+
+
+def _nest(levels: int, leaf: Any) -> Any:
+    node = leaf
+    for i in range(levels):
+        node = {f"k{i}": node} if i % 2 else [node]
+    return node
+
+
+TREES: list[Any] = [
+    None, "s", 1, 1.5, True, {}, [], {"a": 1, "b": [1, "x", None, False, 2.5]},
+    {"a": {"b": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}}, [list(range(12)), list(range(12))],
+    {"a": [{"b": float("inf")}]}, {"a": [1, float("nan")]}, {"a": {1: "x"}}, {"a": [{"b": {None: 1}}]},
+    {"a": [1, {2, 3}]}, {"a": {"b": b"bytes"}}, {"a": [("t",)]},
+    *(_nest(n, leaf) for n in (8, 9, 10, 11) for leaf in ("x", 1, 2.0, {}, [], {"z": 1}, [1])),
+    {"deep": _nest(9, "x"), "after": {1: 2}}, {"wide": [[1] * 30, [2] * 30]},
+]
+
+
+@pytest.mark.parametrize("tree", TREES, ids=[f"tree{i}" for i in range(len(TREES))])
+def test_check_tree_as_before(tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_input, "MAX_DEPTH", 10)
+    monkeypatch.setattr(yaml_input, "MAX_NODES", 50)
+    assert _outcome(yaml_input.check_tree, tree, "v") == _outcome(_reference_check_tree, tree, "v")

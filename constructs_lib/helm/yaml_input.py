@@ -306,6 +306,9 @@ def _general_load(text: str, source: str) -> Any:
     return value
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # values check_tree accepts as they are (a float: if finite)
+
+
 def check_tree(value: Any, source: str) -> None:
     """Nesting, size and types of a values tree: JSON's types, string keys, finite numbers."""
     count = 0
@@ -324,14 +327,23 @@ def check_tree(value: Any, source: str) -> None:
             raise InputError(source, f"{where()}: nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, dict):
             for key, child in node.items():
-                path.append(key)
                 if not isinstance(key, str):
-                    path.pop()
                     raise InputError(source, f"{where()}: key {short(key)} is not a string")
+                if type(child) in _LEAVES and depth < MAX_DEPTH:  # nothing to check but the count
+                    count += 1
+                    if count > MAX_NODES:
+                        raise InputError(source, f"more than {MAX_NODES:,} values")
+                    continue
+                path.append(key)
                 walk(child, depth + 1)
                 path.pop()
         elif isinstance(node, list):
             for index, child in enumerate(node):
+                if type(child) in _LEAVES and depth < MAX_DEPTH:
+                    count += 1
+                    if count > MAX_NODES:
+                        raise InputError(source, f"more than {MAX_NODES:,} values")
+                    continue
                 path.append(index)
                 walk(child, depth + 1)
                 path.pop()
