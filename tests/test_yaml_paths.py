@@ -321,3 +321,10 @@ def test_check_tree_as_before(tree: Any, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(yaml_input, "MAX_DEPTH", 10)
     monkeypatch.setattr(yaml_input, "MAX_NODES", 50)
     assert _outcome(yaml_input.check_tree, tree, "v") == _outcome(_reference_check_tree, tree, "v")
+
+
+def test_a_yaml_error_marked_only_by_its_context_names_the_line() -> None:
+    mark = yaml.Mark("v.yaml", 0, 4, 2, None, None)
+    error = yaml_input._yaml_error("v.yaml", yaml.MarkedYAMLError(context="while parsing a flow mapping",
+                                                                  context_mark=mark))
+    assert str(error) == "v.yaml: invalid YAML: line 5, column 3: while parsing a flow mapping"

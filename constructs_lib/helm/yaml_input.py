@@ -99,7 +99,7 @@ _Loader.add_constructor(None, _Loader.construct_undefined)
 
 
 def _yaml_error(source: str, error: yaml.YAMLError) -> InputError:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "conwrittenmark", None)
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or getattr(error, "context", None) or str(error).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return InputError(source, f"invalid YAML: {where}{short(str(problem), quote=False)}")
@@ -189,7 +189,7 @@ def _plain_load(text: str) -> Any:
     maps, lists and untagged scalars, no anchor, alias or tag, unique string keys, finite numbers,
     within the nesting and size limits. Otherwise (anything else, any problem, a YAML error)
     :data:`_NOT_PLAIN`: :func:`load_yaml` then takes the general path, which gives the value or
-    the error. A plain document's value is the general path's (``tests/test_front_door.py``
+    the error. A plain document's value is the general path's (``tests/test_yaml_paths.py``
     compares them), and the general path accepts it: with no alias the expanded size is the sum
     counted here, the nesting the events' nesting, and :func:`check_tree` has nothing to refuse."""
     try:
