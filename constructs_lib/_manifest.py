@@ -5,17 +5,20 @@ top-level field but ``apiVersion``/``kind``/``metadata``) is plain JSON built by
 so every field is under the library's control (no hidden defaults, no hashed names).
 
 Speed: every call into cdk8s is a round trip to the jsii kernel (a Node process), and that
-round trip, not the work, is what an object costs. So an object is created with one call, its
-body stays in Python, and the object renders itself when synthesized (``to_json``, a jsii
-override): metadata exactly as ``ApiObject`` renders it (the chart's labels and namespace,
-keys sorted, empty fields dropped), then the body in the order the construct built it (as the
-JSON patches that used to carry it put it). An object made while a chart decorated with
+round trip, not the work, is what an object costs. So an object is created with one call that
+carries only what cdk8s needs to place it (type, name, namespace: the kernel reads a create's
+arguments value by value, and the labels were most of them), its labels, annotations and body
+stay in Python, and the object renders itself when synthesized (``to_json``, a jsii override):
+metadata exactly as ``ApiObject`` renders it (the chart's labels and namespace, keys sorted,
+empty fields dropped), then the body in the order the construct built it (as the JSON patches
+that used to carry it put it). An object made while a chart decorated with
 :func:`builds_chart` (``DagsterChart``) is being built knows that chart's labels and namespace;
 any other asks the Node side for its chart once when rendered.
 
 Escape hatches stay cdk8s's own: ``add_json_patch`` or reading ``.metadata`` (to change labels,
-annotations, ...) hands the body to the Node side as JSON patches first, after which the object
-renders exactly as any ``ApiObject`` does, with the user's patches and metadata changes applied.
+annotations, ...) hands labels and annotations (``addLabel``/``addAnnotation``) and the body (as
+JSON patches) to the Node side first, after which the object renders exactly as any
+``ApiObject`` created with them does, with the user's patches and metadata changes applied.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import cdk8s
 import jsii
 from constructs import Construct, IValidation
+from jsii import _reference_map
 
 from . import _native, _transport
 from .apiserver import check_object
@@ -120,17 +124,14 @@ class Manifest(cdk8s.ApiObject):
         self._annotations = dict(annotations) if annotations else None
         self._namespace = namespace
         self._body: Json | None = dict(body or {})
-        metadata: Json = {"name": name}
-        if namespace is not None:
-            metadata["namespace"] = namespace
-        if self._labels:
-            metadata["labels"] = self._labels
-        if self._annotations:
-            metadata["annotations"] = self._annotations
-        # What ApiObject.__init__ sends, without its run-time type checks of the arguments
-        # (a tenth of the Python time of a build: the arguments here are ours, already typed).
-        # While a chart is being built, the create is queued and sent with the next request.
-        _transport.create(type(self), self, scope, id, {"apiVersion": api_version, "kind": kind, "metadata": metadata})
+        # The Node side gets what cdk8s needs to place the object: its type, name and namespace.
+        # Labels and annotations stay in Python with the body (they cross when an escape hatch
+        # hands the object over, :meth:`_hand_over`): read value by value by the kernel, they
+        # were most of the cost of creating an object. No run-time type checks of the arguments
+        # (ApiObject.__init__'s): they are ours, already typed. While a chart is being built, the
+        # create is queued and sent with the next request.
+        metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+        _transport.create_api_object(type(self), self, scope, id, api_version=api_version, kind=kind, metadata=metadata)
         # Kept in Python: reading them back from the Node side would cost a round trip each.
         self._api_version = api_version
         self._kind = kind
@@ -154,11 +155,22 @@ class Manifest(cdk8s.ApiObject):
     def render(self, chart: _ChartMeta) -> Json:
         """The object's JSON in a chart with these labels and namespace (body still in Python)."""
         assert self._body is not None
-        metadata = _sanitize({"annotations": self._annotations,
-                              "labels": {**chart.labels, **(self._labels or {})},
-                              "name": self._name,
-                              "namespace": self._namespace if self._namespace is not None else chart.namespace})
-        return {"apiVersion": self._api_version, "kind": self._kind, "metadata": metadata or {}, **self._body}
+        # cdk8s's metadata: keys in JavaScript's order (annotations, labels, name, namespace),
+        # nulls and empty maps dropped (:func:`_sanitize`, done directly for maps of strings).
+        metadata: Json = {}
+        if self._annotations:
+            annotations = _strings(self._annotations)
+            if annotations:
+                metadata["annotations"] = annotations
+        labels = _strings({**chart.labels, **self._labels} if self._labels else chart.labels)
+        if labels:
+            metadata["labels"] = labels
+        if self._name is not None:
+            metadata["name"] = self._name
+        namespace = self._namespace if self._namespace is not None else chart.namespace
+        if namespace is not None:
+            metadata["namespace"] = namespace
+        return {"apiVersion": self._api_version, "kind": self._kind, "metadata": metadata, **self._body}
 
     @property
     def rendered_in_python(self) -> bool:
@@ -166,10 +178,19 @@ class Manifest(cdk8s.ApiObject):
         return self._body is not None
 
     def _hand_over(self) -> None:
-        """Move the body to the Node side as JSON patches (before any patch of the caller's)."""
+        """Move labels, annotations and body to the Node side (before any patch or metadata change
+        of the caller's): the object then renders exactly as an ``ApiObject`` created with them."""
         if self._body is None:
             return
         body, self._body = self._body, None
+        if self._labels or self._annotations:
+            metadata = cdk8s.ApiObject.metadata.fget(self)  # type: ignore[attr-defined]
+            for key, value in (self._labels or {}).items():
+                if value is not None:  # as cdk8s drops a null label
+                    metadata.add_label(key, value)
+            for key, value in (self._annotations or {}).items():
+                if value is not None:
+                    metadata.add_annotation(key, value)
         if body:
             super().add_json_patch(*[cdk8s.JsonPatch.add(f"/{_pointer(key)}", value) for key, value in body.items()])
 
@@ -262,8 +283,9 @@ class RenderedChart(_ChartBase):
     The order is cdk8s's own (``DependencyGraph(chart.node).topology()``), other ``ApiObject`` objects
     render themselves, and anything unusual (a chart nested inside, or a synthesis that did not
     first validate the app: ``Testing.synth``, ``chart.to_json()``) takes cdk8s's own path.
-    The documents cross to Node as one JSON text (``_native``: Node's ``toJson`` asks
-    :meth:`render_json`), or, without the native assembly, as one callback result of ``to_json``.
+    The documents cross to Node as one JSON text (``_native``: Node's ``toJson`` works out the
+    order and asks :meth:`render_json` for the documents of the objects it names), or, without the
+    native assembly, as one callback result of ``to_json`` (the order read from Python).
     """
 
     def __init__(self, scope: Construct, id: str, **props: Any) -> None:
@@ -274,10 +296,23 @@ class RenderedChart(_ChartBase):
         self._dagster_cdk8s_validated = False
         self.node.add_validation(_SynthesisStarts(self))
 
-    def render_json(self) -> str:
-        """The chart's objects as one JSON text, in cdk8s's order; "" for cdk8s's own path."""
-        objects = self._render()
-        return "" if objects is None else json.dumps(objects, separators=(",", ":"), allow_nan=False)
+    def render_json(self, order: str) -> Any:
+        """The documents of the objects ``order`` names (their kernel references, space-separated,
+        in cdk8s's order: ``_native.js`` works it out on the Node side) as one JSON list, ``0`` for
+        each object the Node side renders itself (anything but a :class:`Manifest` rendered in
+        Python); "" for cdk8s's own path."""
+        if not self._dagster_cdk8s_validated:
+            return ""
+        # App.synth()/synth_yaml() validated the app and resolved dependencies just before this.
+        self._dagster_cdk8s_validated = False
+        meta = chart_meta(self)
+        known = _reference_map._refs._refs  # kernel reference -> the Python object (jsii's map)
+        out: list[Any] = []
+        for ref in order.split(" ") if order else ():
+            obj = known.get(ref)
+            out.append(obj.render(meta) if isinstance(obj, Manifest) and obj._body is not None else 0)
+        # A string for the kernel, written into the answer as it is (see _transport.string_result).
+        return _transport.string_result(json.dumps(out, separators=(",", ":"), allow_nan=False))
 
     def cdk8s_rendered(self) -> None:
         """cdk8s's own ``Chart.toJson`` rendered the chart (its validation was not App.synth's pass)."""
@@ -359,6 +394,14 @@ def _sanitize(value: Any) -> Any:
 @functools.lru_cache(maxsize=4096)  # the same label keys on every object
 def _js_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
+
+
+def _strings(value: Mapping[str, Any]) -> Any:
+    """:func:`_sanitize` of a map (labels, annotations): for a map of strings, only its keys sorted."""
+    for item in value.values():
+        if type(item) is not str:
+            return _sanitize(value)
+    return {key: value[key] for key in sorted(value, key=_js_order)} or None
 
 
 # What the API server accepts as a name, per kind: Services are DNS-1035 labels; a

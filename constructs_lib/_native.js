@@ -16,10 +16,32 @@ const CDK8S_VERSION = "2.70.115";
 
 // Documents a RenderedChart returned to cdk8s: only these take the fast YAML path.
 const ours = new WeakSet();
+// How the jsii kernel tags each object it knows (created by Python or handed to it): its reference.
+const OBJID = Symbol.for("$__jsii__objid__$");
+
+/** The chart's ApiObjects in cdk8s's order (what its Chart.toJson renders), or null when a chart is
+ * nested inside (then cdk8s decides which object is whose). */
+function apiObjectsInOrder(chart) {
+  const out = [];
+  for (const c of new cdk8s.DependencyGraph(chart.node).topology()) {
+    if (c === chart) {
+      continue;
+    }
+    if (cdk8s.Chart.isChart(c)) {
+      return null;
+    }
+    if (cdk8s.ApiObject.isApiObject(c)) {
+      out.push(c);
+    }
+  }
+  return out;
+}
 
 class RenderedChart extends cdk8s.Chart {
-  /** The chart's documents as one JSON text, or "" for cdk8s's own Chart.toJson (Python overrides it). */
-  renderJson() {
+  /** The documents of the objects whose kernel references `order` lists (space-separated; "" for an
+   * object the kernel never handed to Python) as one JSON list, 0 where Node renders the object
+   * itself; or "" for cdk8s's own Chart.toJson (Python overrides it). */
+  renderJson(_order) {
     return "";
   }
 
@@ -27,16 +49,23 @@ class RenderedChart extends cdk8s.Chart {
   cdk8sRendered() {}
 
   toJson() {
-    const text = this.renderJson();
+    const order = apiObjectsInOrder(this);
+    const text = order === null ? "" : this.renderJson(order.map((o) => o[OBJID] || "").join(" "));
     if (!text) {
       const objects = super.toJson();
       this.cdk8sRendered();
       return objects;
     }
     const docs = JSON.parse(text);
-    for (const doc of docs) {
-      if (doc !== null && typeof doc === "object") {
-        ours.add(doc);
+    if (!Array.isArray(docs) || docs.length !== order.length) {
+      throw new Error(`${NAME}: renderJson answered ${docs.length} documents for ${order.length} objects`);
+    }
+    for (let i = 0; i < docs.length; i++) {
+      if (docs[i] === 0) {
+        docs[i] = order[i].toJson(); // not rendered in Python: the object renders itself
+      }
+      if (docs[i] !== null && typeof docs[i] === "object") {
+        ours.add(docs[i]);
       }
     }
     return docs;

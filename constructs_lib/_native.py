@@ -13,9 +13,13 @@ This module loads a small jsii assembly of our own into the kernel (``_native.js
 into a tarball when the first ``RenderedChart`` is made: :func:`ensure_loaded`; the kernel's
 public ``load`` request, as for any jsii library) with two things in it:
 
-* ``RenderedChart``: a ``cdk8s.Chart`` whose ``toJson`` asks Python's ``renderJson`` (declared
-  ``string``: the kernel reads one value) for the chart's documents as one JSON text and parses
-  it with ``JSON.parse``; an empty text means cdk8s's own ``Chart.toJson``. The Python side is
+* ``RenderedChart``: a ``cdk8s.Chart`` whose ``toJson`` works out the chart's objects in cdk8s's
+  order (``DependencyGraph``, as ``Chart.toJson``) and asks Python's ``renderJson`` for their
+  documents, naming them by their kernel references (one string: handing the objects themselves
+  to Python made the kernel convert each one, and Python each answer), as one JSON text
+  (declared ``string``: the kernel reads one value) which it parses with ``JSON.parse``; where
+  Python answers ``0`` (an object it does not render) the object renders itself, and an empty
+  text means cdk8s's own ``Chart.toJson``. The Python side is
   :class:`constructs_lib._manifest.RenderedChart`.
 * A faster ``cdk8s.Yaml.stringify`` for exactly those documents: it writes the bytes the ``yaml``
   package writes (block style, YAML 1.1, no line folding), and hands every document it is not
@@ -79,7 +83,9 @@ ASSEMBLY: dict[str, Any] = {
             "assembly": NAME, "fqn": f"{NAME}.RenderedChart", "kind": "class", "name": "RenderedChart",
             "base": "cdk8s.Chart",
             "initializer": {"parameters": _CHART_PARAMETERS},
-            "methods": [{"name": "renderJson", "returns": _STRING}, {"name": "cdk8sRendered"}],
+            "methods": [{"name": "renderJson", "parameters": [{"name": "order", "type": {"primitive": "string"}}],
+                         "returns": _STRING},
+                        {"name": "cdk8sRendered"}],
         },
         f"{NAME}.Native": {
             "assembly": NAME, "fqn": f"{NAME}.Native", "kind": "class", "name": "Native",
@@ -159,9 +165,11 @@ class NativeChart(cdk8s.Chart, metaclass=jsii.JSIIMeta, jsii_type=f"{NAME}.Rende
     """jsii proxy of ``_native.js``'s ``RenderedChart`` (its constructor is ``cdk8s.Chart``'s)."""
 
     @jsii.member(jsii_name="renderJson")
-    def render_json(self) -> str:
-        """The chart's documents as one JSON text, or "" for cdk8s's own ``Chart.toJson``."""
-        return cast(str, jsii.invoke(self, "renderJson", []))
+    def render_json(self, order: str) -> str:
+        """The documents of the chart's objects (kernel references, space-separated, in cdk8s's
+        order) as one JSON list, 0 for each object Node renders itself; "" for cdk8s's own
+        ``Chart.toJson``."""
+        return cast(str, jsii.invoke(self, "renderJson", [order]))
 
     @jsii.member(jsii_name="cdk8sRendered")
     def cdk8s_rendered(self) -> None:

@@ -17,9 +17,12 @@ from typing import Any
 import cdk8s
 import jsii
 from jsii import _reference_map
-from jsii._kernel.types import DeleteRequest, ObjRef
+from jsii._kernel.types import ObjRef
 
 from . import _transport
+
+#: JSON text of a string (C, ASCII output).
+_string = json.encoder.encode_basestring_ascii
 
 
 @contextmanager
@@ -71,18 +74,20 @@ def _delete(refs: list[str]) -> None:
     read (one round trip, not one each); sequentially if this jsii runtime is not the one
     this was written against."""
     process = getattr(getattr(jsii.kernel, "provider", None), "_process", None)
-    serializer = getattr(process, "_serializer", None)
     stdin = getattr(getattr(process, "_process", None), "stdin", None)
-    if process is None or serializer is None or stdin is None or not hasattr(process, "_next_message"):
+    stdout = getattr(getattr(process, "_process", None), "stdout", None)
+    if process is None or stdin is None or stdout is None:
         for ref in refs:
             try:
                 jsii.kernel.delete(ObjRef(ref=ref))
             except Exception:  # already gone on the Node side: nothing to release
                 pass
         return
-    payload = b"".join(json.dumps(serializer.unstructure(DeleteRequest(objref=ObjRef(ref=ref)))).encode() + b"\n"
-                       for ref in refs)
+    # The request jsii writes for each ({"objref": {"$jsii.byref": ref}, "api": "del"}), as text.
+    payload = "".join(f'{{"objref": {{"$jsii.byref": {_string(ref)}}}, "api": "del"}}\n' for ref in refs).encode()
     stdin.write(payload)
     stdin.flush()
     for _ in refs:
-        process._next_message()  # {"ok": {}}, or an error for an object already gone
+        line = stdout.readline()
+        if line != b'{"ok":{}}\n':  # the usual answer, checked without parsing it
+            json.loads(line)  # an error for an object already gone: nothing to release

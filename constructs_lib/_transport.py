@@ -27,7 +27,7 @@ nothing is queued and results are converted by jsii).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsii
 from jsii import _reference_map
@@ -44,6 +44,8 @@ except ImportError:  # pragma: no cover - another jsii runtime
     _SUPPORTED = False
 
 _MAP = "$jsii.map"
+#: JSON text of a string (``json.dumps`` of one ``str``, without its dispatch: C, ASCII output).
+_string = json.encoder.encode_basestring_ascii
 _HOLE = "\u0000dagster-cdk8s-result\u0000"  # where the result goes in the request's JSON
 
 
@@ -85,12 +87,18 @@ def result(value: Any) -> Any:
     return Wired(text)
 
 
+def string_result(text: str) -> Any:
+    """``text`` as the result of a jsii callback declared to return a string, escaped in one pass
+    (jsii's generic ``json.dumps`` of the answer around a long string took three times as long)."""
+    return Wired(_string(text)) if _installed else text
+
+
 # --- queued creates --------------------------------------------------------------------------
 
 #: (object, request line, the reference the kernel will give it), in the order made.
 _queue: list[tuple[Any, bytes, str]] = []
 _overrides: dict[tuple[type, type], list[Any]] = {}
-_fixed: dict[tuple[type, type], dict[str, Any] | None] = {}
+_fixed: dict[tuple[type, type], _Fixed | None] = {}
 _installed = False
 #: Whether creates are queued now (inside :func:`queueing`).
 _queueing = False
@@ -112,7 +120,9 @@ class queueing:
     def __enter__(self) -> None:
         global _queueing, _next_id
         self._outer = _queueing
-        if not self._outer and _installed:
+        # With jsii's host stack traces on (JSII_HOST_STACK_TRACES), every request carries the
+        # stack of its caller: nothing is queued then (read once per block: a look-up costs).
+        if not self._outer and _installed and not _stack_traces_enabled():
             _next_id = None  # learnt from the first create's answer
             _queueing = True
 
@@ -142,7 +152,15 @@ def overrides(klass: type, cls: type) -> list[Any]:
 _QUEUEABLE = ("constructs.Construct", "cdk8s.ApiObject")
 
 
-def _queueable(klass: type, cls: type) -> dict[str, Any] | None:
+class _Fixed(NamedTuple):
+    """The part of a create request that is the same for every object of one Python class."""
+
+    fqn: str
+    #: The request's JSON up to its arguments: ``{"fqn": ..., "overrides": ..., ..., "args": [``.
+    prefix: str
+
+
+def _queueable(klass: type, cls: type) -> _Fixed | None:
     """The fixed part of a create request for ``cls`` (a Python subclass of ``klass``), or None
     when it may not be queued (a type other than :data:`_QUEUEABLE`, or a Python property override
     the kernel could read while constructing)."""
@@ -151,31 +169,46 @@ def _queueable(klass: type, cls: type) -> dict[str, Any] | None:
         found = overrides(klass, cls)
         ok = getattr(klass, "__jsii_type__", None) in _QUEUEABLE and not any(o.property for o in found)
         serializer = jsii.kernel.provider._process._serializer  # type: ignore[attr-defined]
-        _fixed[key] = {"fqn": klass.__jsii_type__,  # type: ignore[attr-defined]
-                       "overrides": serializer.unstructure(found),
-                       "interfaces": [i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])],
-                       "api": "create"} if ok else None
+        fixed = {"fqn": klass.__jsii_type__,  # type: ignore[attr-defined]
+                 "overrides": serializer.unstructure(found),
+                 "interfaces": [i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])],
+                 "api": "create"}
+        text = json.dumps({**fixed, "args": []})
+        assert text.endswith("[]}")
+        _fixed[key] = _Fixed(fqn=fixed["fqn"], prefix=text[:-2]) if ok else None
     return _fixed[key]
 
 
-def create(klass: type, obj: Any, scope: Any, id: str, props: dict[str, Any] | None = None) -> Any:
-    """``jsii.create(klass, obj, [scope, id(, props)])`` (``props``: plain JSON), queued inside
-    :func:`queueing` when the type allows it."""
-    args = [scope, id] if props is None else [scope, id, wire(props)]
+def _ref(obj: Any) -> str | None:
+    """The JSON text of a reference to ``obj`` (as jsii's ``jdefault`` writes it), or None when it is
+    not a plain reference (one carrying interfaces: jsii's own conversion then)."""
+    ref = getattr(obj, "__jsii_ref__", None)
+    if not isinstance(ref, ObjRef) or ref.interfaces:
+        return None
+    return f'{{"$jsii.byref": {_string(ref.ref)}}}'
+
+
+def create_api_object(klass: type, obj: Any, scope: Any, id: str, *, api_version: str, kind: str,
+                      metadata: dict[str, str]) -> Any:
+    """``jsii.create(klass, obj, [scope, id, {"apiVersion", "kind", "metadata"}])`` (``metadata``:
+    strings only, such as name and namespace), queued inside :func:`queueing` when the type
+    allows it; the request is written as text, one ``json.dumps`` of nothing."""
     fixed = _queueable(klass, type(obj)) if _queueing and _next_id is not None else None
-    if fixed is None or _stack_traces_enabled():
-        return _jsii_create(klass, obj, [scope, id] if props is None else [scope, id, props])
-    return _enqueue(obj, fixed, args)
+    scope_ref = _ref(scope) if fixed is not None else None
+    if fixed is None or scope_ref is None:
+        return _jsii_create(klass, obj, [scope, id, {"apiVersion": api_version, "kind": kind, "metadata": metadata}])
+    meta = ", ".join(f"{_string(key)}: {_string(value)}" for key, value in metadata.items())
+    return _enqueue(obj, fixed, f'{scope_ref}, {_string(id)}, {{"{_MAP}": {{"apiVersion": {_string(api_version)}, '
+                                f'"kind": {_string(kind)}, "metadata": {{"{_MAP}": {{{meta}}}}}}}}}')
 
 
-def _enqueue(obj: Any, fixed: dict[str, Any], args: list[Any]) -> Any:
+def _enqueue(obj: Any, fixed: _Fixed, args: str) -> Any:
+    """Queue a create whose arguments are the JSON text ``args`` (without the list's brackets)."""
     global _next_id
     assert _next_id is not None
-    ref = ObjRef(ref=f"{fixed['fqn']}@{_next_id}")
+    ref = ObjRef(ref=f"{fixed.fqn}@{_next_id}")
     _next_id += 1
-    # The request jsii would write (its generic conversion of the arguments, done directly:
-    # objects as references, maps in wire format).
-    line = json.dumps({**fixed, "args": args}, default=_process.jdefault).encode("utf8") + b"\n"
+    line = f"{fixed.prefix}{args}]}}\n".encode()  # ASCII: every piece is json.dumps's ASCII output
     obj.__jsii_ref__ = ref
     _reference_map.register_reference(obj)
     _queue.append((obj, line, ref.ref))
@@ -196,10 +229,11 @@ def _jsii_create(klass: type, obj: Any, args: list[Any]) -> Any:
 def _create_hook(klass: type, obj: Any, args: list[Any] | None = None) -> Any:
     """``jsii.create``: the generated constructors of ``Construct`` subclasses call it."""
     if (_queueing and _next_id is not None and args is not None and len(args) == 2
-            and isinstance(args[1], str) and hasattr(args[0], "__jsii_ref__")):
+            and type(args[1]) is str):
         fixed = _queueable(klass, type(obj))
-        if fixed is not None and not _stack_traces_enabled():
-            return _enqueue(obj, fixed, list(args))
+        scope_ref = _ref(args[0]) if fixed is not None else None
+        if fixed is not None and scope_ref is not None:
+            return _enqueue(obj, fixed, f"{scope_ref}, {_string(args[1])}")
     return _jsii_create(klass, obj, args or [])
 
 

@@ -268,3 +268,99 @@ def test_an_error_in_a_write_made_ahead_surfaces_in_the_chart_constructor(monkey
         _Queued(cdk8s.Testing.app(), "c", ["a", "a", "b", "c", "d"])
     assert not _transport._queue and not _transport._sent
     assert [c.node.id for c in _Queued(cdk8s.Testing.app(), "c", ["a", "b", "c"]).node.children] == ["a", "b", "c"]
+
+
+# --- what crosses to the Node side, and when ------------------------------------------------
+
+def test_a_create_carries_only_what_cdk8s_needs_to_place_the_object() -> None:
+    """Labels, annotations and body stay in Python until an escape hatch hands them over."""
+    class Lines(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            manifest(self, "cm", "ConfigMap", name="cm", namespace="ns", labels={"secret-label": "v"},
+                     annotations={"secret-annotation": "w"}, body={"data": {"secret-key": "x"}})
+            self.lines = [line for _, line, _ in _transport._queue]
+
+    chart = Lines(cdk8s.Testing.app(), "c")
+    assert len(chart.lines) == 1
+    request = json.loads(chart.lines[0])
+    assert request["api"] == "create" and request["fqn"] == "cdk8s.ApiObject"
+    assert request["args"][1:] == ["cm", {"$jsii.map": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+        "$jsii.map": {"name": "cm", "namespace": "ns"}}}}]
+    obj = next(c for c in chart.node.children if isinstance(c, Manifest))
+    assert obj.rendered_in_python and obj.name == "cm"
+
+
+@pytest.mark.parametrize("hatch", ["json_patch", "metadata"])
+def test_an_escape_hatch_hands_labels_and_annotations_over_with_the_body(hatch: str) -> None:
+    def patched(emit: Any) -> list[Any]:
+        app = cdk8s.Testing.app()
+        chart = cdk8s.Chart(app, "c", labels={"team": "data", "zz": "chart"}, namespace="ns")
+        obj = emit(chart, "cm", "ConfigMap", name="cm", labels={"zz": "own", "app.kubernetes.io/name": "x"},
+                   annotations={"b": "2", "a": "1"}, body=BODY)
+        if hatch == "json_patch":
+            obj.add_json_patch(cdk8s.JsonPatch.add("/data/extra", "x"))
+        else:
+            obj.metadata.add_label("added", "yes")
+        if isinstance(obj, Manifest):
+            assert not obj.rendered_in_python
+        return cdk8s.Testing.synth(chart)
+
+    mine = patched(manifest)
+    assert mine == patched(_reference)
+    assert mine[0]["metadata"]["labels"]["zz"] == "own" and mine[0]["metadata"]["annotations"] == {"a": "1", "b": "2"}
+
+
+def test_objects_only_the_node_side_knows_render_in_a_dagster_chart(tmp_path: Any) -> None:
+    """cdk8s.Include makes its ApiObjects on the Node side (Python never holds them): they render
+    there, in cdk8s's order among the library's objects."""
+    included = tmp_path / "included.yaml"
+    included.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: included\ndata:\n  k: v\n")
+    app = cdk8s.App(outdir=str(tmp_path / "out"))
+    chart = DagsterChart(app, "dagster", config=build_variant("k8s", TEST_PASSWORDS))
+    cdk8s.Include(chart, "include", url=str(included))
+    expected = cdk8s.Testing.synth(chart)
+    assert any(o["metadata"]["name"] == "included" for o in expected)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _app_synth_objects(app, out) == expected
+
+
+def test_render_json_answers_the_documents_in_the_order_asked() -> None:
+    app = cdk8s.Testing.app()
+    chart = _Queued(app, "c", ["a", "b"])
+    plain = cdk8s.ApiObject(chart, "plain", api_version="v1", kind="ConfigMap",
+                            metadata=cdk8s.ApiObjectMetadata(name="plain"))
+    a, b = (c for c in chart.node.children if isinstance(c, Manifest))
+    chart._dagster_cdk8s_validated = True  # as App.synth's validation leaves it
+    answer = chart.render_json(" ".join([b.__jsii_ref__.ref, "", plain.__jsii_ref__.ref, a.__jsii_ref__.ref]))
+    text = json.loads(answer.text) if isinstance(answer, _transport.Wired) else answer
+    assert [d if d == 0 else d["metadata"]["name"] for d in json.loads(text)] == ["b", 0, 0, "a"]
+    assert chart.render_json("") == ""  # validated once: the next rendering is cdk8s's own
+
+
+def test_strings_of_every_kind_cross_in_the_one_answer(tmp_path: Any) -> None:
+    tricky = {"quote": 'say "hi"', "backslash": "a\\b", "newline": "a\nb\n",
+              "unicode": "\u00e9t\u00e9 \u2028 \U0001f600", "control": "a\tb\x01", "json": '{"a": ["b"]}',
+              "hole": "\u0000dagster-cdk8s-result\u0000"}
+
+    class Tricky(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            manifest(self, "cm", "ConfigMap", name="cm", annotations={"note": '"quoted"'}, body={"data": tricky})
+
+    app = cdk8s.App(outdir=str(tmp_path))
+    chart = Tricky(app, "tricky")
+    expected = cdk8s.Testing.synth(chart)
+    assert expected[0]["data"] == tricky
+    app.synth()
+    assert (tmp_path / "tricky.k8s.yaml").read_text() == cdk8s.Yaml.stringify(*expected)
+
+
+def test_with_host_stack_traces_nothing_is_queued(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JSII_HOST_STACK_TRACES", "1")
+    chart = _Queued(cdk8s.Testing.app(), "c", ["a", "b"])
+    assert chart.seen_queued == 0
+    assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b"}]

@@ -45,3 +45,13 @@ def test_objects_handed_out_before_the_block_stay_usable(tmp_path: Path) -> None
     with released():
         assert chart.node.id == "c"  # handed again inside
     assert node.id == "c" and chart.node.path == "c"
+
+
+def test_releasing_an_object_already_gone_is_harmless() -> None:
+    from constructs_lib import _release
+
+    with released():
+        chart = cdk8s.Chart(cdk8s.App(), "c")
+        ref = chart.__jsii_ref__.ref
+    _release._delete([ref, "cdk8s.ApiObject@99999999"])  # both gone: the kernel answers errors, read and dropped
+    assert cdk8s.Chart(cdk8s.App(), "next").node.id == "next"  # the answers did not stay in the pipe
