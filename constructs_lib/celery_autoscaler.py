@@ -19,6 +19,7 @@ import cdk8s
 from constructs import Construct
 
 from ._checked import checked
+from ._manifest import chart_namespace
 from .connections import BrokerConnection
 from .errors import ConfigError, check_dns1123_label, check_non_negative_int, check_positive_int
 from .naming import DEFAULT_RELEASE, Release
@@ -197,7 +198,7 @@ class CeleryAutoscaler(Construct):
         if not queues:
             raise ConfigError("CeleryAutoscaler.queues", queues, "at least one ScaledQueue")
         if namespace is None:
-            namespace = cdk8s.Chart.of(self).namespace
+            namespace = chart_namespace(self)
         self.target = broker_queue_target(broker, namespace=namespace)
         self.trigger_authentication_name: str | None = None
         auth_ref = None

@@ -7,12 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import cdk8s
 from constructs import Construct
 
 from ._checked import checked
 from ._dagster_pod import dagster_container, dagster_pod_template
-from ._manifest import Json, manifest
+from ._manifest import Json, chart_namespace, manifest
 from .apiserver import check_env_map, check_labels
 from .celery_autoscaler import CeleryAutoscaler, QueueAutoscaling, ScaledQueue
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV
@@ -215,4 +214,4 @@ class CeleryWorkerPool(Construct):
                                   "None, or a broker connection on the instance's CeleryConfigSecret: KEDA reads the "
                                   "queue's length from the broker")
             self.autoscaler = CeleryAutoscaler(self, "autoscaler", release=release, broker=broker, queues=scaled,
-                                               namespace=cdk8s.Chart.of(self).namespace)
+                                               namespace=chart_namespace(self))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import cdk8s
 import yaml
 from constructs import Construct
 
 from ._checked import checked
-from ._manifest import Json, manifest
+from ._manifest import Json, chart_namespace, manifest
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .connections import PG_PASSWORD_ENV, PG_PASSWORD_SECRET_KEY, PostgresConnection
 from .errors import ConfigError, check_dns1123_label
@@ -153,7 +152,7 @@ class InstanceConfigMap(Construct):
         self.celery_secret = celery_secret if self.uses_celery else None
         self.job_namespace: str | None = getattr(self.run_launcher, "job_namespace", None) or namespace
         if self.job_namespace is None and not isinstance(self.run_launcher, K8sRunLauncher):
-            self.job_namespace = cdk8s.Chart.of(self).namespace or "default"
+            self.job_namespace = chart_namespace(self) or "default"  # (no round trip while a chart is built)
         self._service_account_name = service_account_name
         self._pull_policy = run_image_pull_policy
         self._pull_secrets = tuple(image_pull_secrets)

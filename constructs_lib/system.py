@@ -9,7 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from ._checked import checked
-from ._manifest import RenderedChart, builds_chart
+from ._manifest import RenderedChart, builds_chart, chart_namespace
 from .apiserver import check_annotations, check_env_map
 from .celery_config_secret import BACKEND_URL_ENV, BROKER_URL_ENV, CeleryConfigSecret
 from .celery_worker_pool import CeleryWorkerPool, CeleryWorkersSettings
@@ -389,8 +389,9 @@ class DagsterChart(RenderedChart):
                                                                       list[dict[str, object]]]]:
         """Who may reach whom (the table of :mod:`constructs_lib.network_policies`)."""
         launcher_namespace = getattr(c.run_launcher, "job_namespace", None)
+        own = chart_namespace(self)  # (no round trip while the chart is being built)
         runs = Peer(pod_selector=RUN_POD_SELECTOR,
-                    namespace=launcher_namespace if launcher_namespace not in (None, self.namespace) else None).json()
+                    namespace=launcher_namespace if launcher_namespace not in (None, own) else None).json()
         webservers = [Peer(pod_selector={"matchLabels": s}).json() for s in self.webserver.pod_selectors]
         daemon = [Peer(pod_selector={"matchLabels": self.daemon.pod_selector}).json()] if self.daemon else []
         workers = [Peer(pod_selector={"matchLabels": s}).json()
