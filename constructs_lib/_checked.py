@@ -68,6 +68,12 @@ def _anything(value: Any) -> bool:
     return True
 
 
+def _plain_class(tp: Any) -> bool:
+    """Whether :func:`_compile` checks ``tp`` with ``isinstance(v, tp)`` (``None``: its type)."""
+    return tp is type(None) or (isinstance(tp, type) and tp is not Any and typing.get_origin(tp) is None
+                                and tp not in (int, float))
+
+
 def _compile(tp: Any, depth: int = 0) -> Check:
     """A function that tells whether a value matches ``tp`` (worked out once per parameter:
     a construct is made hundreds of times in a large system)."""
@@ -75,8 +81,15 @@ def _compile(tp: Any, depth: int = 0) -> Check:
         return _anything
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
+        if all(_plain_class(a) for a in args):  # (X | None, the usual): one isinstance
+            classes = tuple(args)
+            return lambda v: isinstance(v, classes)
         parts = tuple(_compile(a, depth) for a in args)
-        return lambda v: any(part(v) for part in parts)
+
+        def union(v: Any) -> bool:
+            return any(part(v) for part in parts)
+
+        return union
     if tp is type(None) or tp is None:
         return lambda v: v is None
     if origin is typing.Literal:

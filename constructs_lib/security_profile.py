@@ -162,6 +162,9 @@ def _fill(given: Mapping[str, Any], defaults: Mapping[str, str], bound: Mapping[
     for name, value in defaults.items():
         if name in out:
             continue
+        if name not in bound:  # (no bound: the default as it is)
+            out[name] = value
+            continue
         edge, wanted = parse_quantity(bound.get(name)), parse_quantity(value)
         beyond = edge is not None and wanted is not None and (wanted > edge if at_most else wanted < edge)
         out[name] = bound[name] if beyond else value
@@ -435,12 +438,17 @@ def with_security_profile(settings: _T, profile: str) -> _T:
     from .user_code_deployment import CodeLocationSettings
     from .workload import WorkloadOptions, replace_options
 
+    derived: dict[int, tuple[WorkloadOptions, WorkloadOptions]] = {}  # id -> (options, with the profile)
+
     def one(value: Any) -> Any:
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
             return value
         options = getattr(value, "options", None)
         if isinstance(options, WorkloadOptions) and options.security_profile is None:
-            options = replace_options(options, security_profile=profile)
+            known = derived.get(id(options))
+            if known is None or known[0] is not options:  # options shared by settings: derived once
+                known = derived[id(options)] = (options, replace_options(options, security_profile=profile))
+            options = known[1]
             if type(value) is CodeLocationSettings:  # (hundreds of them) its checks do not read options:
                 new = object.__new__(CodeLocationSettings)  # as replace, without checking the rest again
                 new.__dict__.update(value.__dict__)

@@ -42,7 +42,8 @@ class _Example(constructs.Construct):
     def __init__(self, scope: constructs.Construct, id: str, *, release: Release,
                  instance: DagsterInstance | None = None, names: Sequence[str] = (),
                  labels: Mapping[str, str] | None = None, mode: Literal["a", "b"] = "a",
-                 ratio: float = 1.0, count: int = 1, anything: Any = None) -> None:
+                 ratio: float = 1.0, count: int = 1, anything: Any = None, limit: int | None = None,
+                 maybe: Any | None = None) -> None:
         super().__init__(scope, id)
 
 
@@ -55,6 +56,9 @@ class _Example(constructs.Construct):
     ({"mode": "c"}, "_Example.mode", "expected 'a' or 'b'"),
     ({"ratio": "1"}, "_Example.ratio", "expected float"),
     ({"count": True}, "_Example.count", "expected int"),
+    ({"limit": True}, "_Example.limit", "expected int or None"),
+    ({"limit": "1"}, "_Example.limit", "expected int or None"),
+    ({"instance": "dagster"}, "_Example.instance", "expected DagsterInstance or None"),
 ])
 def test_the_check_follows_the_annotations(kwargs: dict[str, Any], field: str, expected: str) -> None:
     with pytest.raises(ConfigError) as raised:
@@ -66,8 +70,9 @@ def test_the_check_follows_the_annotations(kwargs: dict[str, Any], field: str, e
 def test_what_the_annotations_allow_passes() -> None:
     chart = cdk8s.Chart(cdk8s.App(), "c")
     _Example(chart, "e", release=Release(), names=("a", "b"), labels={"a": "b"}, mode="b", ratio=2, count=3,
-             anything=object())
-    assert [c.node.id for c in chart.node.children] == ["e"]
+             anything=object(), limit=5, maybe=object())
+    _Example(chart, "f", release=Release(), limit=None, maybe=None)
+    assert [c.node.id for c in chart.node.children] == ["e", "f"]
 
 
 def test_how_the_arguments_are_bound_is_pythons() -> None:

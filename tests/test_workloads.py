@@ -619,6 +619,11 @@ def test_with_security_profile_is_replacing_each_options_profile() -> None:
         assert derived == reference(config, profile)
         assert [c.options.security_profile for c in derived.code_locations] == [profile, "default", profile]
         assert derived.code_locations[1] is config.code_locations[1]
+    shared = WorkloadOptions(labels={"s": "t"})  # (as the values' translation shares equal options)
+    two = with_security_profile(dataclasses.replace(config, code_locations=[
+        CodeLocationSettings(name="d", options=shared), CodeLocationSettings(name="e", options=shared)]), "hardened")
+    assert two.code_locations[0].options is two.code_locations[1].options
+    assert two.code_locations[0].options == dataclasses.replace(shared, security_profile="hardened")
     with pytest.raises(ConfigError, match=r"WorkloadOptions\.security_context\.privileged"):
         with_security_profile(dataclasses.replace(config, code_locations=[CodeLocationSettings(
             name="p", options=WorkloadOptions(security_context={"privileged": True}))]), "hardened")
