@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import math
+import random
 import sys
 import types
 from collections.abc import Iterator, Mapping
@@ -328,3 +329,42 @@ def test_a_yaml_error_marked_only_by_its_context_names_the_line() -> None:
     error = yaml_input._yaml_error("v.yaml", yaml.MarkedYAMLError(context="while parsing a flow mapping",
                                                                   context_mark=mark))
     assert str(error) == "v.yaml: invalid YAML: line 5, column 3: while parsing a flow mapping"
+
+
+# ---- random documents: the one pass and the general path agree --------------------------------------
+#: Scalars whose implicit type YAML 1.1 decides by their spelling, and some that only look like one.
+SPELLINGS = ["0o17", "1_0", "+.5", ".Inf", "-.inf", ".NaN", "~", "null", "Null", "Yes", "no", "ON", "off", "<<", "=",
+             "1:2:3", "0x_1", "0x1F", "-0", "1e5", "1.0e+5", "1.5", "0b1_0", "012", "09", "0.", "2024-06-01",
+             "12:30:00", "", " ", "a b", "true", "False", "y", "-", "?", "a:b", "x #y", "1.0e+400", "-1:30",
+             "190:20:30.15", "+685_230", "-0.0", "caf\u00e9", "x" * 70]
+
+
+def _random_tree(rng: random.Random, depth: int = 0) -> Any:
+    pick = rng.random()
+    if depth > 4 or pick < 0.4:
+        return rng.choice([rng.choice(SPELLINGS), rng.randint(-1000, 1000), rng.choice([True, False, None, 1.5]),
+                           rng.choice(SPELLINGS) + rng.choice(SPELLINGS)])
+    if pick < 0.7:
+        return {rng.choice(SPELLINGS) + str(i): _random_tree(rng, depth + 1) for i in range(rng.randint(0, 4))}
+    return [_random_tree(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+
+
+def _random_document(rng: random.Random) -> str:
+    text = yaml.safe_dump(_random_tree(rng), default_flow_style=rng.choice([None, False, True]),
+                          sort_keys=rng.random() < 0.5, allow_unicode=rng.random() < 0.5)
+    if rng.random() < 0.5:
+        text = text.replace("'", "")  # the quoted spellings plain: resolved by their spelling, or invalid
+    if rng.random() < 0.2:  # a line twice: a duplicate key, or invalid
+        lines = text.splitlines()
+        at = rng.randrange(len(lines))
+        text = "\n".join([*lines[:at], lines[at], *lines[at:]]) + "\n"
+    return text
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_documents_same_value_or_error(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(100):
+        text = _random_document(rng)
+        for module in MODULES.values():
+            assert _outcome(module.load_yaml, text, "v.yaml") == _outcome(module._general_load, text, "v.yaml"), text
