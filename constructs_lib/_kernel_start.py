@@ -246,8 +246,9 @@ class _Channel:
                     continue
                 except (BlockingIOError, InterruptedError):
                     pass
-                events = dict(_poll(self._fd, select.POLLIN | select.POLLOUT))
-                if events.get(self._fd, 0) & (select.POLLIN | select.POLLHUP) and not self._eof:
+                # wait until the kernel reads, reading what it writes meanwhile (not after its end)
+                events = dict(_poll(self._fd, select.POLLOUT if self._eof else select.POLLIN | select.POLLOUT))
+                if not self._eof and events.get(self._fd, 0) & (select.POLLIN | select.POLLHUP):
                     self._fill()
         finally:
             out.release()
