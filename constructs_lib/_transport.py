@@ -160,6 +160,17 @@ class _Fixed(NamedTuple):
     prefix: str
 
 
+def _interfaces(klass: type) -> list[str]:
+    """The interfaces a create of ``klass`` declares (as ``jsii.create``), less those its jsii class
+    implements itself: the kernel works those out and drops them at every create (a few
+    microseconds of Node each; one a Python subclass adds with ``jsii.implements`` is sent)."""
+    declared = [i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])]
+    own = _reference_map._types.get(getattr(klass, "__jsii_type__", None) or "")
+    if own is not None and declared == [i.__jsii_type__ for i in getattr(own, "__jsii_ifaces__", [])]:
+        return []
+    return declared
+
+
 def _queueable(klass: type, cls: type) -> _Fixed | None:
     """The fixed part of a create request for ``cls`` (a Python subclass of ``klass``), or None
     when it may not be queued (a type other than :data:`_QUEUEABLE`, or a Python property override
@@ -171,7 +182,7 @@ def _queueable(klass: type, cls: type) -> _Fixed | None:
         serializer = jsii.kernel.provider._process._serializer  # type: ignore[attr-defined]
         fixed = {"fqn": klass.__jsii_type__,  # type: ignore[attr-defined]
                  "overrides": serializer.unstructure(found),
-                 "interfaces": [i.__jsii_type__ for i in getattr(klass, "__jsii_ifaces__", [])],
+                 "interfaces": _interfaces(klass),
                  "api": "create"}
         text = json.dumps({**fixed, "args": []})
         assert text.endswith("[]}")

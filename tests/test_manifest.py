@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import cdk8s
+import jsii
 import pytest
 from constructs import Construct
 
@@ -364,3 +365,28 @@ def test_with_host_stack_traces_nothing_is_queued(monkeypatch: pytest.MonkeyPatc
     chart = _Queued(cdk8s.Testing.app(), "c", ["a", "b"])
     assert chart.seen_queued == 0
     assert [o["data"] for o in cdk8s.Testing.synth(chart)] == [{"k": "a"}, {"k": "b"}]
+
+
+def test_a_create_declares_only_the_interfaces_its_class_does_not_implement_itself() -> None:
+    """The kernel drops, at every create, the interfaces the jsii class implements itself: they are
+    not sent; one a Python subclass adds is."""
+
+    @jsii.implements(cdk8s.IResolver)
+    class Resolving(Construct):
+        def resolve(self, context: cdk8s.ResolutionContext) -> None:
+            pass
+
+    assert _transport._interfaces(Construct) == [] and _transport._interfaces(Manifest) == []
+    assert _transport._interfaces(Resolving) == ["constructs.IConstruct", "cdk8s.IResolver"]
+
+    class Chart(RenderedChart):
+        @builds_chart
+        def __init__(self, scope: Construct, id: str) -> None:
+            super().__init__(scope, id)
+            Construct(self, "plain")
+            self.resolving = Resolving(self, "resolving")
+            self.lines = [json.loads(line) for _, line, _ in _transport._queue]
+
+    chart = Chart(cdk8s.Testing.app(), "c")
+    assert [line["interfaces"] for line in chart.lines] == [[], ["constructs.IConstruct", "cdk8s.IResolver"]]
+    assert chart.resolving.node.path == "c/resolving"
