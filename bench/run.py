@@ -321,19 +321,20 @@ WHAT_IS_LEFT = """\
 What is left is work, not waiting: a build of 200 code locations + 50 queues makes about a dozen
 round trips to the jsii kernel (it made about 1,400: one per object; now the objects a
 DagsterChart makes are queued and written ahead, the kernel creating one batch while Python
-builds the next, see `constructs_lib/_transport.py`). In `App.synth()` a DagsterChart's
-documents cross to Node as one JSON string, which the library's own jsii assembly
-(`constructs_lib/_native.js`) parses and writes as YAML in one pass, byte for byte what
-cdk8s's `yaml` writer writes: jsii's kernel no longer reads the documents value by value (with
-a `util.inspect` per value) and the `yaml` package no longer builds a document tree of each
-(about 850 ms of Node CPU at 14:52 UTC, about 100 ms after). What the Node side still spends
-is per object, in code we do not control: creating each object's jsii peer (the kernel reads
-each create's arguments value by value and registers the object and its Python overrides),
-releasing it after the build, and cdk8s's own synthesis (validation, the dependency graph).
-Node's start (about 0.3 s) is in every cold run, the bare cdk8s app's too. Helm renders Go
-templates to text in one process. The Python side (values, translation, the constructs with
-their API-server checks, rendering) is now the larger part, linear in the objects (see the
-scaling table), a few tenths of a millisecond per object."""
+builds the next, see `constructs_lib/_transport.py`). A create carries only the object's type,
+name and namespace: its labels, annotations and body stay in Python until an escape hatch
+(`add_json_patch`, `.metadata`) needs them on the Node side. In `App.synth()` Node works out the
+objects' order and asks the DagsterChart for its documents as one JSON string, which the
+library's own jsii assembly (`constructs_lib/_native.js`) parses and writes as YAML in one pass,
+byte for byte what cdk8s's `yaml` writer writes. The values are read in one pass over libyaml's
+events and translated with equal pod settings checked once; the constructs check each distinct
+label, name, image and resources block once (`apiserver.py`'s known-good caches; a problem is
+never cached) and derive workload variants checking only what changed. What is left per object:
+in Python, building and checking each object and rendering it (`json.dumps` of the documents
+about 20 ms); in Node, each object's jsii peer (create, registration, release: about 0.05 ms
+each) and cdk8s's own synthesis and our YAML writer (about 70 ms). Node's start is in every cold
+run, the bare cdk8s app's too. Helm renders Go templates to text in one process; its own
+figures move between runs on this machine (200 + 50: 187-318 ms in today's runs)."""
 
 
 #: Where a cold run's time goes (measured with timestamps in the process and CPU profiles of both sides).
@@ -360,8 +361,12 @@ What grows is the heap V8 keeps for that live heap: its young generation grows f
 its old generation holds garbage up to an allocation limit V8 sets as a multiple of the live heap.
 That is V8 sizing its heap to the allocation rate, not a leak. Capping the young generation
 (`--max-semi-space-size` 1-8 MiB for the kernel) made warm builds up to 20 % slower and still grew
-(+23-24 % from build 10 to 150: more garbage promoted to the old generation), so the library keeps
-V8's defaults."""
+(+23-24 % from build 10 to 150: more garbage promoted to the old generation), and starting it at
+full size (`--min-semi-space-size=16`) only moves the plateau earlier (+8-10 % from build 10, the
+same ~150 MiB after 100 builds); a forced full GC after each build keeps it flat (+5 %) but costs
+about 12 ms and makes the next builds slower. So the library keeps V8's defaults. The kernel the
+library starts is one Node process; a program that imports `cdk8s` first gets jsii's relay as well
+(the last row: about 50 MiB more, the same growth)."""
 
 
 def fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
